@@ -1,0 +1,3 @@
+from sessconf.cli.main import main
+
+main()

@@ -1,0 +1,657 @@
+"""Loads a config repository into a :class:`Repository`: models, positions and diagnostics.
+
+The repository is authoritative (SPEC §2), so anything missing or unexpected is a diagnostic,
+never silently skipped. Every file is read; one broken file never hides the problems of others.
+Session files are independent, so on a multi-core machine they are parsed and validated by a
+forked worker alongside the main process.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from sessconf import yamlio
+from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
+from sessconf.model import RANGES, BillingItem, Location, Session, name_problem
+from sessconf.rules import REGISTRY, Rule
+from sessconf.rules import advice as A
+from sessconf.rules import loading as R
+from sessconf.rules import schema as S
+from sessconf.settings import SESSION_FILE_MAX, Settings, load_settings
+from sessconf.yamlio import KeyPath, SourceMap, Suppressions
+
+M = TypeVar("M", bound=BaseModel)
+
+LOCATIONS_FILE = "locations.yaml"
+BILLING_FILE = "billing_items.yaml"
+SESSIONS_DIR = "sessions"
+TEMPLATES_DIR = "templates"
+
+
+@dataclass(slots=True)
+class Entry(Generic[M]):
+    """A validated entity, with the file and the source positions it came from.
+
+    Session files are parsed without recording positions (most are never needed); the first
+    call to :meth:`pos` re-parses the file to find them.
+    """
+
+    name: str
+    model: M
+    path: Path
+    prefix: KeyPath = ()
+    source_map: SourceMap | None = None
+
+    def pos(self, *sub: str | int) -> tuple[int, int]:
+        """Position of the value at ``sub`` inside this entity (the entity itself with no ``sub``)."""
+        return self._positions().value((*self.prefix, *sub))
+
+    def key_pos(self, *sub: str | int) -> tuple[int, int]:
+        return self._positions().key((*self.prefix, *sub))
+
+    def _positions(self) -> SourceMap:
+        if self.source_map is None:
+            self.source_map = source_map_of(self.path)
+        return self.source_map
+
+
+def source_map_of(path: Path) -> SourceMap:
+    """Positions of every value in a file (re-read; an unreadable file gives an empty map)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return SourceMap()
+    return yamlio.parse_yaml(path, raw).source_map
+
+
+@dataclass(slots=True)
+class Repository:
+    """Everything loaded from a config repository."""
+
+    root: Path
+    settings: Settings
+    sessions: dict[str, Entry[Session]] = field(default_factory=dict)
+    locations: dict[str, Entry[Location]] = field(default_factory=dict)
+    billing_items: dict[str, Entry[BillingItem]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    suppressions: dict[Path, Suppressions] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    # Names that files failing validation refer to, so they are not reported as unused.
+    referenced_by_invalid: set[str] = field(default_factory=set)
+    # Catalogues that could not be read at all: cross-references into them are not checked.
+    unreadable: set[str] = field(default_factory=set)
+    # Ids of catalogue entries that failed validation: they exist, but have no model.
+    invalid_ids: set[tuple[str, str]] = field(default_factory=set)  # (file name, id)
+
+    @property
+    def locations_path(self) -> Path:
+        return self.root / LOCATIONS_FILE
+
+    @property
+    def billing_items_path(self) -> Path:
+        return self.root / BILLING_FILE
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / SESSIONS_DIR
+
+
+@dataclass(slots=True)
+class _FileResult(Generic[M]):
+    entries: list[Entry[M]]
+    problems: list[Diagnostic]
+    suppressions: Suppressions
+    referenced: set[str]
+    invalid: set[str] = field(default_factory=set)
+
+
+def load_repository(root: Path, *, jobs: int | None = None) -> Repository:
+    """Load and validate every file of the repository at ``root``."""
+    with _no_gc():
+        return _load(root.resolve(), jobs)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    # Loading allocates hundreds of thousands of long-lived objects and no cycles; the cyclic
+    # collector would traverse them again and again (it tripled the load time at 10,000 files),
+    # and once more when re-enabled, unless they are first moved out of its sight (freeze).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _load(root: Path, jobs: int | None) -> Repository:
+    settings, settings_problems = load_settings(root)
+    repo = Repository(root, settings)
+    repo.diagnostics.extend(settings_problems)
+    if (root / "pyproject.toml").is_file():
+        repo.files.append(root / "pyproject.toml")
+
+    # Session files are independent: workers start on them before the catalogues are read.
+    sessions_dir = root / SESSIONS_DIR
+    paths: list[Path] = []
+    if not sessions_dir.is_dir():
+        repo.diagnostics.append(
+            R.MISSING_FILE.at(
+                sessions_dir,
+                (1, 1),
+                f"the {SESSIONS_DIR}/ folder is missing; the repository must have it",
+                "create it, even if it holds no session yet",
+            )
+        )
+    else:
+        paths = _session_paths(sessions_dir, repo.diagnostics)
+    loading = _ParallelMap(_load_session, paths, jobs)
+
+    _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations)
+    _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items)
+
+    repo.files.extend(paths)
+    sessions = repo.sessions
+    for path, loaded in zip(paths, loading.results(), strict=True):
+        session, problems, suppressions, referenced = loaded
+        if session is not None:
+            sessions[session.name] = Entry(session.name, session, path)
+        if problems:
+            repo.diagnostics.extend(problems)
+        if suppressions:
+            repo.suppressions[path] = suppressions
+        if referenced:
+            repo.referenced_by_invalid |= referenced
+
+    templates = root / TEMPLATES_DIR
+    if templates.is_dir():
+        repo.files.extend(sorted(p for p in templates.iterdir() if p.is_file()))
+    return repo
+
+
+def _load_catalogue_into(repo: Repository, filename: str, model: type[M], into: dict[str, Entry[M]]) -> None:
+    path = repo.root / filename
+    if not path.is_file():
+        what = "a folder" if path.exists() else "missing"
+        repo.diagnostics.append(
+            R.MISSING_FILE.at(
+                path,
+                (1, 1),
+                f"{filename} is {what}; the repository must have it",
+                "write {} in it for an empty catalogue" if what == "missing" else None,
+            )
+        )
+        repo.unreadable.add(filename)
+        return
+    repo.files.append(path)
+    result = _load_catalogue(path, model, repo.settings.max_file_size)
+    _collect(repo, path, result, into)
+    if not result.entries and any(p.severity is Severity.ERROR for p in result.problems):
+        repo.unreadable.add(filename)
+
+
+def _collect(repo: Repository, path: Path, result: _FileResult[M], into: dict[str, Entry[M]]) -> None:
+    repo.diagnostics.extend(result.problems)
+    if result.suppressions:
+        repo.suppressions[path] = result.suppressions
+    repo.referenced_by_invalid |= result.referenced
+    repo.invalid_ids |= {(path.name, key) for key in result.invalid}
+    for entry in result.entries:
+        into[entry.name] = entry
+
+
+def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[Path]:
+    paths = []
+    with os.scandir(folder) as it:
+        items = sorted(it, key=lambda item: item.name)
+    for item in items:
+        name = item.name
+        if name.startswith("."):
+            continue
+        path = Path(item.path)
+        if name.endswith(".yaml") and item.is_file():
+            paths.append(path)
+            continue
+        if item.is_dir():
+            message, hint = f"'{name}/' is a folder", "sessions are files directly in sessions/"
+        elif name.endswith(".yml"):
+            message, hint = f"'{name}' has the .yml extension", f"rename it to {name[:-4]}.yaml"
+        else:
+            message, hint = f"'{name}' is not a session file", "session files are named NAME.yaml"
+        problems.append(R.STRAY_FILE.at(path, (1, 1), message + " and would be ignored", hint))
+    return paths
+
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class _ParallelMap(Generic[T, U]):
+    """``map(fn, items)`` that forks workers for the tail of a large list as soon as it is made.
+
+    The caller can do other work before collecting :meth:`results` (in order); the main process
+    then works through the head while the workers stream their results back in batches. The main
+    process takes a larger share because it also unpickles what the workers send.
+    """
+
+    def __init__(self, fn: Callable[[T], U], items: list[T], jobs: int | None) -> None:
+        self.fn, self.items = fn, items
+        if jobs is None:
+            jobs = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
+        self.head = len(items)
+        self.workers: list[tuple[Any, Any, list[bytes]]] = []
+        if jobs > 1 and len(items) >= 2000 and os.name == "posix":
+            self._start(jobs)
+
+    def _start(self, jobs: int) -> None:
+        import multiprocessing
+        import threading
+
+        items = self.items
+        self.head = int(len(items) * _MAIN_SHARE[min(jobs, len(_MAIN_SHARE) - 1)])
+        share = -(-(len(items) - self.head) // (jobs - 1))
+        ctx = multiprocessing.get_context("fork")
+        for start in range(self.head, len(items), share):
+            chunk = items[start : start + share]
+            reader, writer = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_worker, args=(self.fn, chunk, writer), daemon=True)
+            process.start()
+            writer.close()
+            # A thread drains the pipe meanwhile, so a worker never waits on a full pipe
+            # (reading releases the GIL).
+            received: list[bytes] = []
+            drain = threading.Thread(target=_drain, args=(reader, received), daemon=True)
+            drain.start()
+            self.workers.append((drain, process, received))
+
+    def results(self) -> list[U]:
+        import pickle
+
+        fn = self.fn
+        results = [fn(item) for item in self.items[: self.head]]
+        for drain, process, received in self.workers:
+            drain.join()
+            process.join()
+            for payload in received:
+                ok, batch = pickle.loads(payload)
+                if not ok:
+                    raise RuntimeError(f"a loader worker failed:\n{batch}")
+                results.extend(batch)
+        if len(results) != len(self.items):
+            raise RuntimeError("a loader worker stopped before handing back all its results")
+        return results
+
+
+def _drain(reader: Any, into: list[bytes]) -> None:
+    try:
+        while True:
+            into.append(reader.recv_bytes())
+    except EOFError:
+        pass
+    finally:
+        reader.close()
+
+
+_MAIN_SHARE = (1.0, 1.0, 0.55, 0.4, 0.32)
+_BATCH = 500
+
+
+def _worker(fn: Callable[[Any], Any], chunk: list[Any], writer: Any) -> None:
+    import pickle
+    import traceback
+
+    try:
+        for start in range(0, len(chunk), _BATCH):
+            batch = [fn(item) for item in chunk[start : start + _BATCH]]
+            writer.send_bytes(pickle.dumps((True, batch), protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:  # a bug: hand the traceback to the parent, which reports it
+        writer.send_bytes(pickle.dumps((False, traceback.format_exc())))
+    finally:
+        writer.close()
+
+
+def _read(path: Path, limit: int, problems: list[Diagnostic]) -> bytes | None:
+    try:
+        raw = _read_at_most(path, limit + 1)
+    except OSError as exc:
+        problems.append(R.NOT_UTF8.at(path, (1, 1), f"cannot read the file: {exc.strerror}"))
+        return None
+    if len(raw) > limit:
+        problems.append(
+            R.FILE_TOO_LARGE.at(
+                path,
+                (1, 1),
+                f"the file is larger than {limit:,} bytes",
+                "session files hold one session each"
+                if limit == SESSION_FILE_MAX
+                else "raise max_file_size in [tool.sessconf] if this is intended",
+            )
+        )
+        return None
+    return raw
+
+
+def _read_at_most(path: Path, size: int) -> bytes:
+    # os.read without a file object: 2.5x faster for thousands of small files.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        first = os.read(fd, 65536)
+        if len(first) < 65536:
+            return first
+        parts = [first]
+        total = len(first)
+        while total < size:
+            part = os.read(fd, min(1 << 20, size - total))
+            if not part:
+                break
+            parts.append(part)
+            total += len(part)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+class _Loaded(NamedTuple):
+    """One session file, as a worker hands it back (small: no paths, no positions)."""
+
+    model: Session | None
+    problems: list[Diagnostic] | None = None
+    suppressions: Suppressions | None = None
+    referenced: set[str] | None = None
+
+
+def _load_session(path: Path) -> _Loaded:
+    problems: list[Diagnostic] = []
+    raw = _read(path, SESSION_FILE_MAX, problems)
+    if raw is None:
+        return _Loaded(None, problems)
+    doc = yamlio.parse_yaml(path, raw, positions=False)
+    problems.extend(doc.problems)
+    suppressions = doc.suppressions or None
+    data = doc.data
+    if data is None:
+        return _Loaded(None, problems, suppressions)
+    if not isinstance(data, dict):
+        problems.append(_not_mapping(path, data, "a session file holds a mapping of fields"))
+        return _Loaded(None, problems, suppressions)
+    lazy = _LazyPositions(path, raw, doc.source_map)
+    entry = _validate(Session, data, path, lazy, (), problems)
+    if entry is not None and doc.problems:
+        entry = None  # a value YAML misread (1:30, #colour): check nothing that derives from it
+    stem = path.name[: -len(".yaml")]
+    name = data.get("name")
+    if isinstance(name, str) and name != stem:
+        problems.append(
+            S.NAME_MISMATCH.at(
+                path,
+                lazy().value(("name",)),
+                f"the name '{name}' differs from the file name '{stem}'",
+                f"rename the file to {name}.yaml, or write name: {stem}"
+                if _valid_name(name)
+                else f"write name: {stem}",
+            )
+        )
+        entry = None
+    if entry is None:
+        return _Loaded(None, problems, suppressions, _references(data))
+    return _Loaded(entry.model, problems or None, suppressions)
+
+
+def _load_catalogue(path: Path, model: type[M], limit: int) -> _FileResult[M]:
+    problems: list[Diagnostic] = []
+    raw = _read(path, limit, problems)
+    if raw is None:
+        return _FileResult([], problems, Suppressions(), set())
+    doc = yamlio.parse_yaml(path, raw)
+    problems.extend(doc.problems)
+    result: _FileResult[M] = _FileResult([], problems, doc.suppressions, set())
+    data = doc.data
+    if data is None:
+        return result
+    if not isinstance(data, dict):
+        problems.append(_not_mapping(path, data, f"{path.name} maps ids to entries ({{}} when empty)"))
+        return result
+    smap = doc.source_map
+    for key, value in data.items():
+        if not _valid_name(key):
+            problems.append(_bad_name(path, smap.key((key,)), key))
+            result.invalid.add(key)
+            continue
+        if not isinstance(value, dict):
+            what = "a location" if model is Location else "a billing item"
+            problems.append(
+                S.WRONG_TYPE.at(
+                    path,
+                    smap.value((key,)),
+                    f"'{key}' must be a mapping describing {what}, not {describe(value)}",
+                )
+            )
+            result.invalid.add(key)
+            continue
+        entry = _validate(model, value, path, lambda: smap, (key,), problems)
+        if entry is None:
+            result.invalid.add(key)
+        else:
+            result.entries.append(entry)
+    return result
+
+
+def _not_mapping(path: Path, data: object, hint: str) -> Diagnostic:
+    return R.NOT_A_MAPPING.at(path, (1, 1), f"the file holds {describe(data)}, not a mapping", hint)
+
+
+def _valid_name(name: str) -> bool:
+    return name_problem(name) is None
+
+
+def _bad_name(path: Path, pos: tuple[int, int], name: str) -> Diagnostic:
+    return S.INVALID_NAME.at(path, pos, name_problem(name) or f"'{name}' is not a valid name")
+
+
+def _references(data: dict[str, object]) -> set[str]:
+    """Location ids and billing codes a session file names, read leniently (it failed validation)."""
+    found: set[str] = set()
+    for item in _as_list(data.get("locations")):
+        if isinstance(item, str):
+            found.add(item)
+    for item in _as_list(data.get("billing_items")):
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict) and isinstance(item.get("item"), str):
+            found.add(item["item"])
+    return found
+
+
+def _as_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+class _LazyPositions:
+    """A session file's source map, parsed again only when a problem needs a position."""
+
+    __slots__ = ("notes", "path", "raw", "smap")
+
+    def __init__(self, path: Path, raw: bytes, partial: SourceMap) -> None:
+        self.path, self.raw, self.notes = path, raw, partial.notes
+        self.smap: SourceMap | None = None
+
+    def __call__(self) -> SourceMap:
+        if self.smap is None:
+            self.smap = yamlio.parse_yaml(self.path, self.raw).source_map
+        return self.smap
+
+
+def _validate(
+    model: type[M],
+    data: dict[str, object],
+    path: Path,
+    positions: Callable[[], SourceMap],
+    prefix: KeyPath,
+    problems: list[Diagnostic],
+) -> Entry[M] | None:
+    notes = positions.notes if isinstance(positions, _LazyPositions) else positions().notes
+    if notes:
+        problems.extend(_yaml11_booleans(model, path, notes, positions, prefix))
+    try:
+        instance = model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(schema_diagnostics(exc, model, path, positions(), prefix))
+        return None
+    name = str(prefix[0]) if prefix else str(data["name"])
+    if isinstance(positions, _LazyPositions):
+        return Entry(name, instance, path, prefix)
+    return Entry(name, instance, path, prefix, positions())
+
+
+def _yaml11_booleans(
+    model: type[BaseModel],
+    path: Path,
+    notes: dict[KeyPath, str],
+    positions: Callable[[], SourceMap],
+    prefix: KeyPath,
+) -> Iterator[Diagnostic]:
+    """``archived: yes`` where a boolean is expected (elsewhere it is a wrong-type error)."""
+    for note_path, text in list(notes.items()):
+        if note_path[: len(prefix)] != prefix or len(note_path) != len(prefix) + 1:
+            continue
+        field = model.model_fields.get(str(note_path[-1]))
+        if field is not None and field.annotation is bool and not text.startswith("#"):
+            value = "true" if text.lower() in ("yes", "on") else "false"
+            yield A.YAML11_BOOLEAN.at(
+                path,
+                positions().value(note_path),
+                f"'{text}' is read as {value} (a YAML 1.1 rule; YAML 1.2 tools read it as text)",
+                f"write {value}",
+            )
+
+
+_EXPECTED = {
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "decimal_type": "a number",
+    "float_type": "a number",
+}
+
+
+def describe(value: object) -> str:
+    """A value as a phrase for messages: ``the number 5``, ``text ('60')``, ``an empty value``."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | Decimal | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text ('{shown}')"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__  # pragma: no cover - YAML gives no other types
+
+
+def _label(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "value"
+
+
+def schema_diagnostics(
+    exc: ValidationError, model: type[BaseModel], path: Path, smap: SourceMap, prefix: KeyPath
+) -> list[Diagnostic]:
+    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences."""
+    out = []
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        loc: tuple[str | int, ...] = tuple(err["loc"])
+        ctx = err.get("ctx") or {}
+        if "index" in ctx:
+            loc = (*loc, ctx["index"])
+        full = (*prefix, *loc)
+        label = _label(full)
+        rule: Rule
+        hint = None
+        if kind == "missing":
+            rule, pos = S.MISSING_KEY, smap.value(full[:-1])
+            owner = _label(full[:-1]) if len(full) > 1 else "the session"
+            message = f"{owner} is missing the required key '{loc[-1]}'"
+        elif kind == "extra_forbidden":
+            rule, pos = S.UNKNOWN_KEY, smap.key(full)
+            fields = _fields_at(model, loc[:-1])
+            message = f"unknown key '{loc[-1]}'"
+            hint = did_you_mean(str(loc[-1]), fields)
+            if hint is None and fields:
+                hint = "known keys: " + ", ".join(fields)
+        elif kind in ("string_pattern_mismatch", "string_too_long"):
+            rule, pos = S.INVALID_NAME, smap.value(full)
+            message = f"{label}: {name_problem(str(err['input']))}"
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            rule, pos = S.OUT_OF_RANGE, smap.value(full)
+            low, high, unit = RANGES[str(loc[-1])]
+            bounds = f"{low}–{high}" if high is not None else f"at least {low}"
+            message = f"{label} {err['input']} is out of range ({bounds}{unit})"
+        elif kind == "too_short":
+            rule, pos = S.INVALID_VALUE, smap.value(full)
+            message = f"{label} is empty; list at least one"
+        elif kind in _RULES_BY_NAME:
+            rule, pos = _RULES_BY_NAME[kind], smap.value(full)
+            message = f"{label}: {err['msg']}"
+        elif kind == "literal_error":
+            rule, pos = S.INVALID_VALUE, smap.value(full)
+            message = f"{label}: {describe(err['input'])} is not allowed; use {ctx.get('expected')}"
+        elif err["input"] is None and str(smap.notes.get(full, "")).startswith("#"):
+            continue  # an unquoted '#colour', reported by the loader as unquoted-hash
+        else:
+            rule, pos = S.WRONG_TYPE, smap.value(full)
+            expected = _EXPECTED.get(kind, err["msg"][:1].lower() + err["msg"][1:])
+            if loc[:1] == ("billing_items",) and len(loc) == 2:
+                expected = "a billing item code, or a mapping with 'item' and 'quantity'"
+            message = f"{label} must be {expected}, not {describe(err['input'])}"
+            note = smap.notes.get(full)
+            if note is not None and isinstance(err["input"], bool):
+                hint = (
+                    f"YAML 1.1 reads the unquoted '{note}' as {str(err['input']).lower()}; quote it: '{note}'"
+                )
+        out.append(rule.at(path, pos, message, hint))
+    return out
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            return []
+        annotation = info.annotation
+        args = getattr(annotation, "__args__", ())
+        current = next(
+            (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+_RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in REGISTRY.values()}

@@ -1,0 +1,201 @@
+"""The configuration model: sessions, locations and billing items (SPEC §2).
+
+Models are strict (``"60"`` is not a number) and forbid unknown keys. Constraint failures raise
+``PydanticCustomError`` whose type is the name of the lint rule they break, so the loader can turn
+each one into a diagnostic with a stable code at the exact YAML node (``ctx["index"]`` points into
+a list when one item is at fault).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+NAME_MAX = 32
+TEXT_MAX = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_CENT = Decimal("0.01")
+
+
+def name_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid name or id, or None when it is."""
+    if len(value) > NAME_MAX:
+        return f"'{value}' is too long ({len(value)} characters; at most {NAME_MAX})"
+    if not NAME_RE.match(value):
+        return (
+            f"'{value}' is not a valid name: use lowercase letters, digits, '-' or '_', "
+            "starting with a letter"
+        )
+    return None
+
+
+def check_text(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise PydanticCustomError("invalid-text", "the text is empty")
+    if len(text) > TEXT_MAX:
+        raise PydanticCustomError(
+            "invalid-text",
+            "the text is {length} characters long; the limit is {limit}",
+            {"length": len(text), "limit": TEXT_MAX},
+        )
+    control = _CONTROL.search(text)
+    if control is not None:
+        raise PydanticCustomError(
+            "invalid-text",
+            "the text holds the control character U+{code} at position {position}",
+            {"code": f"{ord(control.group()):04X}", "position": control.start() + 1},
+        )
+    return text
+
+
+def normalize_color(value: str) -> str:
+    if not _COLOR.match(value):
+        raise PydanticCustomError(
+            "invalid-color", "'{value}' is not a colour: use #rgb or #rrggbb", {"value": value}
+        )
+    value = value.lower()
+    if len(value) == 4:
+        value = "#" + "".join(c * 2 for c in value[1:])
+    return value
+
+
+def to_price(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise PydanticCustomError("wrong-type", 'expected a price such as "95.00"')
+    try:
+        price = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation:
+        raise PydanticCustomError(
+            "invalid-price", "'{value}' is not a price such as \"95.00\"", {"value": value}
+        ) from None
+    if not price.is_finite():
+        raise PydanticCustomError("invalid-price", "'{value}' is not a price", {"value": str(value)})
+    if price < 0:
+        raise PydanticCustomError("invalid-price", "the price {value} is negative", {"value": str(value)})
+    if price != price.quantize(_CENT):
+        raise PydanticCustomError(
+            "invalid-price", "the price {value} has more than 2 decimal places", {"value": str(value)}
+        )
+    return price.quantize(_CENT)
+
+
+def check_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "unknown-timezone", "unknown time zone '{value}'", {"value": value}
+        ) from None
+    return value
+
+
+def unique(items: list[Any]) -> list[Any]:
+    """Raise ``repeated-entry`` at the first item listed twice."""
+    if len(items) > 1:
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            key = item.item if isinstance(item, BillingLine) else item
+            if key in seen:
+                raise PydanticCustomError(
+                    "repeated-entry", "'{value}' is listed twice", {"value": key, "index": index}
+                )
+            seen.add(key)
+    return items
+
+
+# Numeric bounds, checked by pydantic-core and quoted in messages: field -> (low, high, unit).
+RANGES: dict[str, tuple[int, int | None, str]] = {
+    "duration": (5, 600, " minutes"),
+    "buffer_before": (0, 120, " minutes"),
+    "buffer_after": (0, 120, " minutes"),
+    "max_attendees": (1, 100, ""),
+    "quantity": (1, None, ""),
+}
+
+
+def _bounded(field: str) -> Any:
+    low, high, _ = RANGES[field]
+    return Field(ge=low, le=high)
+
+
+# Names are checked by pydantic-core (fast); the loader words its errors as invalid-name.
+Name = Annotated[str, StringConstraints(pattern=NAME_RE.pattern, max_length=NAME_MAX)]
+Text = Annotated[str, AfterValidator(check_text)]
+Color = Annotated[str, AfterValidator(normalize_color)]
+Price = Annotated[Decimal, BeforeValidator(to_price)]
+Names = Annotated[list[Name], AfterValidator(unique)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BillingLine(_Model):
+    """One billing item charged on arrival: a code from billing_items.yaml and a quantity."""
+
+    item: Name
+    quantity: Annotated[int, _bounded("quantity")] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_code(cls, data: object) -> object:
+        return {"item": data} if isinstance(data, str) else data
+
+
+class Session(_Model):
+    """A bookable appointment type (``sessions/NAME.yaml``)."""
+
+    name: Name
+    description: Text
+    discipline: Name
+    locations: Annotated[list[Name], Field(min_length=1), AfterValidator(unique)]
+    color: Color
+    duration: Annotated[int, _bounded("duration")]
+    billing_items: Annotated[list[BillingLine], AfterValidator(unique)] = Field(default_factory=list)
+    archived: bool = False
+    previous_names: Names = Field(default_factory=list)
+    max_attendees: Annotated[int, _bounded("max_attendees")] = 1
+    online_booking: bool = True
+    buffer_before: Annotated[int, _bounded("buffer_before")] = 0
+    buffer_after: Annotated[int, _bounded("buffer_after")] = 0
+    telehealth: bool = False
+
+
+class Location(_Model):
+    """A place where sessions are booked (an entry of ``locations.yaml``)."""
+
+    name: Text
+    timezone: Annotated[str, AfterValidator(check_timezone)]
+    disciplines: Names = Field(default_factory=list)
+    address: Text | None = None
+    archived: bool = False
+    previous_names: Names = Field(default_factory=list)
+
+
+class BillingItem(_Model):
+    """A service or product that sessions charge (an entry of ``billing_items.yaml``)."""
+
+    name: Text
+    kind: Literal["service", "product"]
+    price: Price
+    archived: bool = False
+    previous_names: Names = Field(default_factory=list)
+
+
+KINDS: dict[str, type[_Model]] = {"session": Session, "location": Location, "billing_item": BillingItem}

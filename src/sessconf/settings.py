@@ -1,0 +1,154 @@
+"""Settings: the ``[tool.sessconf]`` table of the repository's ``pyproject.toml`` (SPEC §6)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from sessconf.diagnostics import Diagnostic, did_you_mean
+from sessconf.rules import loading as R
+
+MIB = 1024 * 1024
+SESSION_FILE_MAX = 1 * MIB
+RuleLevel = Literal["error", "warning", "off"]
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code such as CAD")
+    return value
+
+
+def _locale(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Z]{2})?", value):
+        raise ValueError(f"'{value}' is not a locale such as en-CA or fr-CA")
+    return value
+
+
+class Settings(BaseModel):
+    """Repository settings; every field has a default, so an absent table is valid."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    store: str | None = None
+    currency: Annotated[str, AfterValidator(_currency)] = "CAD"
+    clinic_name: str = ""
+    locale: Annotated[str, AfterValidator(_locale)] = "en-CA"
+    duration_step: Annotated[int, Field(ge=1, le=600)] = 5
+    sms_max_segments: Annotated[int, Field(ge=1, le=20)] = 2
+    max_file_size: Annotated[int, Field(ge=1024)] = 64 * MIB
+    rules: dict[str, RuleLevel] = Field(default_factory=dict)
+    max_delete_fraction: Annotated[float, Field(ge=0, le=1)] = 0.3
+    max_change_fraction: Annotated[float, Field(ge=0, le=1)] = 0.3
+
+
+def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
+    """Read ``root/pyproject.toml``; problems become diagnostics and defaults stand in."""
+    path = root / "pyproject.toml"
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return Settings(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return Settings(), [R.INVALID_SETTINGS.at(path, (1, 1), f"cannot read pyproject.toml: {exc}")]
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        pos = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        message = re.sub(r"\s*\(at .*\)$", "", str(exc))
+        return Settings(), [R.INVALID_SETTINGS.at(path, pos, f"pyproject.toml is not valid TOML: {message}")]
+    table = document.get("tool", {}).get("sessconf", {})
+    if not isinstance(table, dict):
+        return Settings(), [R.INVALID_SETTINGS.at(path, (1, 1), "[tool.sessconf] must be a table")]
+    locate = _Locator(text)
+    problems: list[Diagnostic] = []
+    try:
+        settings = Settings.model_validate(table)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            key = ".".join(str(part) for part in err["loc"])
+            if err["type"] == "extra_forbidden":
+                hint = did_you_mean(str(err["loc"][0]), Settings.model_fields)
+                message = f"unknown setting '{key}'"
+            else:
+                hint = None
+                message = f"setting '{key}': {_sentence(err['msg'])}"
+            problems.append(R.INVALID_SETTINGS.at(path, locate(err["loc"]), message, hint))
+        valid = {k: v for k, v in table.items() if k in Settings.model_fields}
+        bad = {str(err["loc"][0]) for err in exc.errors()}
+        settings = Settings.model_validate({k: v for k, v in valid.items() if k not in bad})
+    problems.extend(_check_rule_levels(path, settings, locate))
+    if problems:
+        rules = {k: v for k, v in settings.rules.items() if _changeable(k)}
+        settings = settings.model_copy(update={"rules": rules})
+    return settings, problems
+
+
+def _changeable(code: str) -> bool:
+    from sessconf.rules import lookup
+
+    rule = lookup(code)
+    return rule is not None and rule.changeable
+
+
+def _check_rule_levels(path: Path, settings: Settings, locate: _Locator) -> list[Diagnostic]:
+    from sessconf.rules import REGISTRY, lookup
+
+    problems = []
+    for code in settings.rules:
+        rule = lookup(code)
+        if rule is None:
+            known = [*REGISTRY, *(r.name for r in REGISTRY.values())]
+            problems.append(
+                R.INVALID_SETTINGS.at(
+                    path, locate(("rules", code)), f"unknown rule '{code}'", did_you_mean(code, known)
+                )
+            )
+        elif not rule.changeable:
+            problems.append(
+                R.INVALID_SETTINGS.at(
+                    path,
+                    locate(("rules", code)),
+                    f"rule {rule.code} ({rule.name}) cannot be re-graded",
+                    "`sessconf rules` lists the rules that can",
+                )
+            )
+    return problems
+
+
+def _sentence(msg: str) -> str:
+    return msg[:1].lower() + msg[1:]
+
+
+class _Locator:
+    """Finds the line of a setting in the TOML text (tomllib keeps no positions)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def __call__(self, loc: tuple[int | str, ...]) -> tuple[int, int]:
+        section = None
+        headers = ("[tool.sessconf]", "[tool.sessconf.rules]")
+        found = (1, 1)
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                section = stripped.split("#", 1)[0].strip()
+                if section == headers[0] and found == (1, 1):
+                    found = (number, 1)
+                continue
+            if section not in headers or not loc:
+                continue
+            key = str(loc[-1]) if section == headers[1] else str(loc[0])
+            match = re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line)
+            if match is not None:
+                return (number, len(line) - len(line.lstrip()) + 1)
+            inline = re.search(rf"[\"']?{re.escape(str(loc[-1]))}[\"']?\s*=", line)
+            if section == headers[0] and len(loc) > 1 and inline is not None:
+                return (number, inline.start() + 1)
+        return found
