@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -109,3 +109,42 @@ def run() -> Callable[..., Result]:
         return runner.invoke(cli, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
 
     return invoke
+
+
+# -- stores: every store test runs on SQLite and on PostgreSQL (SPEC §8) ----------------------
+
+PG_ENV = "SESSCONF_TEST_PG_URL"
+
+
+def pg_admin_url() -> str | None:
+    import os
+
+    return os.environ.get(PG_ENV) or None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = pg_admin_url()
+    if base is None:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL store tests skipped")
+    yield from _pg_schema(base)
+
+
+def _pg_schema(base: str) -> Iterator[str]:
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:  # unreachable: the test fails, as it should
+        conn.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{name}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")

@@ -48,7 +48,7 @@ SESSION_CASES = [
         id="discipline-not-offered",
     ),
     pytest.param(
-        ACUPINITIAL.replace('color: "#0f766e"', "color: #0f766e"), [(5, 7, "SC009")], id="unquoted-hash"
+        ACUPINITIAL.replace('color: "#0f766e"', "color: #0f766e"), [(5, 8, "SC009")], id="unquoted-hash"
     ),
     pytest.param(ACUPINITIAL.replace("duration: 60", "duration: 1:30"), [(6, 11, "SC008")], id="sexagesimal"),
     pytest.param(ACUPINITIAL.replace("duration: 60", "duration: 060"), [(6, 11, "SC008")], id="octal"),

@@ -12,7 +12,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -160,6 +160,8 @@ def _load(root: Path, jobs: int | None) -> Repository:
 
     _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations)
     _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items)
+    if not sessions_dir.is_dir():  # no session to tell which entries are in use: none is unused
+        repo.referenced_by_invalid |= repo.locations.keys() | repo.billing_items.keys()
 
     repo.files.extend(paths)
     sessions = repo.sessions
@@ -380,10 +382,9 @@ def _load_session(path: Path) -> _Loaded:
     problems.extend(doc.problems)
     suppressions = doc.suppressions or None
     data = doc.data
-    if data is None:
-        return _Loaded(None, problems, suppressions)
     if not isinstance(data, dict):
-        problems.append(_not_mapping(path, data, "a session file holds a mapping of fields"))
+        if data is not None or not doc.problems:  # None without a problem: `~` or a bare `---`
+            problems.append(_not_mapping(path, data, "a session file holds a mapping of fields"))
         return _Loaded(None, problems, suppressions)
     lazy = _LazyPositions(path, raw, doc.source_map)
     entry = _validate(Session, data, path, lazy, (), problems)
@@ -391,7 +392,7 @@ def _load_session(path: Path) -> _Loaded:
         entry = None  # a value YAML misread (1:30, #colour): check nothing that derives from it
     stem = path.name[: -len(".yaml")]
     name = data.get("name")
-    if isinstance(name, str) and name != stem:
+    if isinstance(name, str) and name != stem and not doc.source_map.is_tainted(("name",)):
         problems.append(
             S.NAME_MISMATCH.at(
                 path,
@@ -417,10 +418,11 @@ def _load_catalogue(path: Path, model: type[M], limit: int) -> _FileResult[M]:
     problems.extend(doc.problems)
     result: _FileResult[M] = _FileResult([], problems, doc.suppressions, set())
     data = doc.data
-    if data is None:
-        return result
     if not isinstance(data, dict):
-        problems.append(_not_mapping(path, data, f"{path.name} maps ids to entries ({{}} when empty)"))
+        if data is not None or not doc.problems:  # None without a problem: `~` or a bare `---`
+            problems.append(_not_mapping(path, data, f"{path.name} maps ids to entries ({{}} when empty)"))
+        elif problems[-1].code == R.NOT_A_MAPPING.code:  # an empty file
+            problems[-1] = replace(problems[-1], hint="write {} in it for an empty catalogue")
         return result
     smap = doc.source_map
     for key, value in data.items():
@@ -588,6 +590,8 @@ def schema_diagnostics(
         if "index" in ctx:
             loc = (*loc, ctx["index"])
         full = (*prefix, *loc)
+        if smap.is_tainted(full):
+            continue  # YAML misread this value (reported already): the schema error would repeat it
         label = _label(full)
         rule: Rule
         hint = None
@@ -613,9 +617,10 @@ def schema_diagnostics(
         elif kind == "too_short":
             rule, pos = S.INVALID_VALUE, smap.value(full)
             message = f"{label} is empty; list at least one"
-        elif kind in _RULES_BY_NAME:
+        elif kind in _RULES_BY_NAME and kind != S.WRONG_TYPE.name:
             rule, pos = _RULES_BY_NAME[kind], smap.value(full)
             message = f"{label}: {err['msg']}"
+            hint = _hint(kind, loc, err["input"])
         elif kind == "literal_error":
             rule, pos = S.INVALID_VALUE, smap.value(full)
             message = f"{label}: {describe(err['input'])} is not allowed; use {ctx.get('expected')}"
@@ -623,7 +628,7 @@ def schema_diagnostics(
             continue  # an unquoted '#colour', reported by the loader as unquoted-hash
         else:
             rule, pos = S.WRONG_TYPE, smap.value(full)
-            expected = _EXPECTED.get(kind, err["msg"][:1].lower() + err["msg"][1:])
+            expected = _EXPECTED.get(kind, err["msg"][:1].lower() + err["msg"][1:]).removeprefix("expected ")
             if loc[:1] == ("billing_items",) and len(loc) == 2:
                 expected = "a billing item code, or a mapping with 'item' and 'quantity'"
             message = f"{label} must be {expected}, not {describe(err['input'])}"
@@ -634,6 +639,20 @@ def schema_diagnostics(
                 )
         out.append(rule.at(path, pos, message, hint))
     return out
+
+
+def _hint(kind: str, loc: tuple[str | int, ...], value: object) -> str | None:
+    if kind == S.REPEATED_ENTRY.name and loc[:1] == ("billing_items",):
+        return "list it once, with a quantity"
+    if kind == S.UNKNOWN_TIMEZONE.name:
+        return did_you_mean(str(value), _timezones()) or "use an IANA time zone name such as America/Toronto"
+    return None
+
+
+def _timezones() -> set[str]:
+    import zoneinfo
+
+    return zoneinfo.available_timezones()
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

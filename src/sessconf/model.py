@@ -149,8 +149,8 @@ class _Model(BaseModel):
 class BillingLine(_Model):
     """One billing item charged on arrival: a code from billing_items.yaml and a quantity."""
 
-    item: Name
-    quantity: Annotated[int, _bounded("quantity")] = 1
+    item: Name = Field(description="A code from billing_items.yaml.")
+    quantity: Annotated[int, _bounded("quantity")] = Field(1, description="How many are charged (1 or more).")
 
     @model_validator(mode="before")
     @classmethod
@@ -161,41 +161,68 @@ class BillingLine(_Model):
 class Session(_Model):
     """A bookable appointment type (``sessions/NAME.yaml``)."""
 
-    name: Name
-    description: Text
-    discipline: Name
-    locations: Annotated[list[Name], Field(min_length=1), AfterValidator(unique)]
-    color: Color
-    duration: Annotated[int, _bounded("duration")]
-    billing_items: Annotated[list[BillingLine], AfterValidator(unique)] = Field(default_factory=list)
-    archived: bool = False
-    previous_names: Names = Field(default_factory=list)
-    max_attendees: Annotated[int, _bounded("max_attendees")] = 1
-    online_booking: bool = True
-    buffer_before: Annotated[int, _bounded("buffer_before")] = 0
-    buffer_after: Annotated[int, _bounded("buffer_after")] = 0
-    telehealth: bool = False
+    name: Name = Field(
+        description="The session's identity: lowercase letters, digits, - or _; equals the file stem."
+    )
+    description: Text = Field(description="What clients see, also in reminders (1-200 characters).")
+    discipline: Name = Field(description="The discipline, such as acupuncture; every location must offer it.")
+    locations: Annotated[list[Name], Field(min_length=1), AfterValidator(unique)] = Field(
+        description="Ids from locations.yaml where the session can be booked: one or more, no repeats."
+    )
+    color: Color = Field(description='Calendar colour, #rgb or #rrggbb, such as "#0f766e" (quote it).')
+    duration: Annotated[int, _bounded("duration")] = Field(
+        description="Default duration in whole minutes (5-600)."
+    )
+    billing_items: Annotated[list[BillingLine], AfterValidator(unique)] = Field(
+        default_factory=list,
+        description="Charged in this order when the appointment arrives: codes from billing_items.yaml.",
+    )
+    archived: bool = Field(False, description="true: not bookable; existing appointments are unchanged.")
+    previous_names: Names = Field(
+        default_factory=list, description="Former names: a rename keeps the session's identity and history."
+    )
+    max_attendees: Annotated[int, _bounded("max_attendees")] = Field(
+        1, description="Clients per appointment (1-100); more than 1 makes a group session (a class)."
+    )
+    online_booking: bool = Field(True, description="false: staff can book it, clients cannot.")
+    buffer_before: Annotated[int, _bounded("buffer_before")] = Field(
+        0, description="Minutes kept free before the appointment (0-120)."
+    )
+    buffer_after: Annotated[int, _bounded("buffer_after")] = Field(
+        0, description="Minutes kept free after the appointment, for cleaning or notes (0-120)."
+    )
+    telehealth: bool = Field(False, description="A video appointment: reminders say so and give no address.")
 
 
 class Location(_Model):
     """A place where sessions are booked (an entry of ``locations.yaml``)."""
 
-    name: Text
-    timezone: Annotated[str, AfterValidator(check_timezone)]
-    disciplines: Names = Field(default_factory=list)
-    address: Text | None = None
-    archived: bool = False
-    previous_names: Names = Field(default_factory=list)
+    name: Text = Field(description="The location's name, as clients see it (1-200 characters).")
+    timezone: Annotated[str, AfterValidator(check_timezone)] = Field(
+        description="IANA time zone name, such as America/Toronto."
+    )
+    disciplines: Names = Field(default_factory=list, description="The disciplines offered here.")
+    address: Text | None = Field(None, description="Street address, used in reminders.")
+    archived: bool = Field(False, description="true: takes no new bookings; existing ones are unchanged.")
+    previous_names: Names = Field(
+        default_factory=list, description="Former ids: a rename keeps the location's identity and history."
+    )
 
 
 class BillingItem(_Model):
     """A service or product that sessions charge (an entry of ``billing_items.yaml``)."""
 
-    name: Text
-    kind: Literal["service", "product"]
-    price: Price
-    archived: bool = False
-    previous_names: Names = Field(default_factory=list)
+    name: Text = Field(description="The name on the client's case file (1-200 characters).")
+    kind: Literal["service", "product"] = Field(description="service or product.")
+    price: Price = Field(
+        description='A decimal string such as "95.00", or a number: 0 or more, 2 decimals at most.'
+    )
+    archived: bool = Field(
+        False, description="true: no longer charged (lint warns where a session lists it)."
+    )
+    previous_names: Names = Field(
+        default_factory=list, description="Former codes: a rename keeps the item's identity and history."
+    )
 
 
 KINDS: dict[str, type[_Model]] = {"session": Session, "location": Location, "billing_item": BillingItem}

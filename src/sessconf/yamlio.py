@@ -43,19 +43,28 @@ _MAX_EXPANDED_NODES = 200_000
 _MAX_EXPANSION_FACTOR = 10
 
 _DIRECTIVE = re.compile(r"#\s*sessconf:\s*disable\s*=\s*([A-Za-z0-9_,\- ]+)")
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _HEX_COMMENT = re.compile(r"\s*(#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?)\b")
 
 
 class SourceMap:
     """Where each value (and each mapping key) of one file was written."""
 
-    __slots__ = ("keys", "notes", "values")
+    __slots__ = ("keys", "notes", "tainted", "values")
 
     def __init__(self) -> None:
         self.values: dict[KeyPath, Pos] = {}
         self.keys: dict[KeyPath, Pos] = {}
         # Values that YAML 1.1 read differently from how they look, with their source text.
         self.notes: dict[KeyPath, str] = {}
+        # Values already reported as not what was written (a tag, a merge key, a base-60 number,
+        # an unclosed quote): schema errors inside them would only repeat the problem.
+        self.tainted: set[KeyPath] = set()
+
+    def is_tainted(self, path: KeyPath) -> bool:
+        """Whether the value at ``path``, or one that contains it, was reported as misread."""
+        tainted = self.tainted
+        return bool(tainted) and any(path[:n] in tainted for n in range(len(path) + 1))
 
     def value(self, path: KeyPath) -> Pos:
         """The position of the value at ``path``, or of its closest written ancestor."""
@@ -107,14 +116,16 @@ def read_text(path: Path, raw: bytes, problems: list[Diagnostic]) -> str | None:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        # Lines and columns count as the parser's do (characters, YAML line breaks); the text is
+        # valid UTF-8 up to the bad byte. After a BOM, the error counts from the end of the BOM.
+        data: bytes = exc.object
+        lines = _LINE_BREAK.split(data[: exc.start].decode("utf-8"))
+        line, column = len(lines), len(lines[-1]) + 1
         problems.append(
             R.NOT_UTF8.at(
                 path,
                 (line, column),
-                f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
                 "save the file as UTF-8",
             )
         )
@@ -174,7 +185,10 @@ def parse_yaml(path: Path, raw: bytes, *, positions: bool = True) -> YamlDocumen
     except yaml.MarkedYAMLError as exc:
         problems.append(_syntax_problem(path, text, exc))
         return YamlDocument(None, smap, problems, suppressions)
-    except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks its errors
+    except yaml.reader.ReaderError as exc:
+        problems.append(_reader_problem(path, text, exc))
+        return YamlDocument(None, smap, problems, suppressions)
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks its other errors
         problems.append(R.YAML_SYNTAX.at(path, (1, 1), f"invalid YAML: {exc}"))
         return YamlDocument(None, smap, problems, suppressions)
     if root is None:
@@ -185,13 +199,56 @@ def parse_yaml(path: Path, raw: bytes, *, positions: bool = True) -> YamlDocumen
     return YamlDocument(data, smap, problems, suppressions)
 
 
+def _position(text: str, index: int) -> Pos:
+    """The 1-based line and column of ``text[index]``, counted as the parser counts them."""
+    lines = _LINE_BREAK.split(text[:index])
+    return len(lines), len(lines[-1]) + 1
+
+
+def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    # The first character YAML refuses (libyaml gives a byte offset; the character is exact).
+    index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+    return R.YAML_SYNTAX.at(
+        path,
+        _position(text, index) if index >= 0 else (1, 1),
+        f"the character U+{exc.character:04X} is not allowed in YAML"
+        if isinstance(exc.character, int)
+        else f"invalid YAML: {exc.reason}",
+        "remove it; such characters are usually pasted in by accident",
+    )
+
+
 def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = (exc.problem or "invalid YAML").strip()
-    if "expected a single document" in (exc.context or "") or "but found another document" in problem:
+    context = exc.context or ""
+    opened = exc.context_mark
+    if "expected a single document" in context or "but found another document" in problem:
         return R.MULTIPLE_DOCUMENTS.at(
             path, pos, "the file holds more than one YAML document", "keep one document per file"
+        )
+    if context == "while scanning a quoted scalar" and "end of stream" in problem and opened is not None:
+        return R.YAML_SYNTAX.at(
+            path,
+            (opened.line + 1, opened.column + 1),
+            "this quoted text is not closed: the file ends before its closing quote",
+            "add the closing quote",
+        )
+    if context.startswith("while parsing a flow ") and opened is not None:
+        # ``[a, b`` or ``{a: 1``: point at the bracket that is not closed when the parser only
+        # noticed on a later line (usually at the next key).
+        kind, close = ("list", "]") if "sequence" in context else ("mapping", "}")
+        where = f"line {pos[0]}, column {pos[1]}"
+        if mark is not None and mark.line > opened.line:
+            return R.YAML_SYNTAX.at(
+                path,
+                (opened.line + 1, opened.column + 1),
+                f"invalid YAML: this {kind} is not closed (expected ',' or '{close}' at {where})",
+                f"close it with '{close}'",
+            )
+        return R.YAML_SYNTAX.at(
+            path, pos, f"invalid YAML: expected ',' or '{close}' here, inside a {kind}", "is a comma missing?"
         )
     lines = text.splitlines()
     line_text = lines[pos[0] - 1] if 0 < pos[0] <= len(lines) else ""
@@ -203,18 +260,30 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnos
             "a tab character is not allowed here (YAML indents with spaces)",
             "replace the tab with spaces",
         )
-    context = f" {exc.context}" if exc.context and exc.context != problem else ""
-    return R.YAML_SYNTAX.at(path, pos, f"invalid YAML: {problem}{context}")
+    if problem.startswith("exceeded maximum nesting depth"):
+        return R.TOO_COMPLEX.at(path, pos, f"the document is nested more than {MAX_DEPTH} levels deep")
+    if problem.startswith("mapping values are not allowed"):
+        return R.YAML_SYNTAX.at(
+            path,
+            pos,
+            "invalid YAML: a ': ' inside a value that is not quoted",
+            "quote the value if the ': ' is part of it",
+        )
+    suffix = f" {context}" if context and context != problem else ""
+    return R.YAML_SYNTAX.at(path, pos, f"invalid YAML: {problem}{suffix}")
 
 
 class _TooComplex(Exception):
-    pass
+    def __init__(self, message: str, node: yaml.Node, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.node, self.hint = node, hint
 
 
 # YAML 1.1 plain-scalar resolution, done while building (the parser is given no resolvers, which
 # saves a Python call per scalar and leaves keys as written).
 _INT_RE = re.compile(
-    r"""[-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)"""
+    r"""[-+]?(?:0b_*[0-1][0-1_]*|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x_*[0-9a-fA-F][0-9a-fA-F_]*"""
+    r"""|[1-9][0-9_]*(?::[0-5]?[0-9])+)"""
 )
 _FLOAT_RE = re.compile(
     r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"""
@@ -227,11 +296,21 @@ _BOOLS = {
 }
 _PLAIN_BOOLS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE"))
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_STR_TAG = "tag:yaml.org,2002:str"
+_QUOTES = frozenset("'\"")
 _SCALAR, _MAPPING = yaml.ScalarNode, yaml.MappingNode
+# A line that starts a mapping entry (``discipline: massage``): inside a quoted value, it tells
+# that the closing quote is missing.
+_KEY_LINE = re.compile(r"[ ]*[A-Za-z_][\w-]*:(?:[ ]|$)")
+_ANCHOR = re.compile(r"(?:!\S*[ ]+)?&([^\s,\[\]{}]+)")
+
+# Scalars without an explicit tag get this one, so that an explicit ``!!str`` can be told apart.
+_IMPLICIT = "tag:sessconf,2024:implicit"
+_DEFAULT_TAGS = {yaml.ScalarNode: _IMPLICIT, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
 
-_DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+def _tag_text(tag: str) -> str:
+    """A tag as it was written: ``!!binary`` rather than ``tag:yaml.org,2002:binary``."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _default_tag(self: object, kind: type, value: object, implicit: object) -> str:
@@ -299,14 +378,29 @@ class _Builder:
         try:
             value, _ = self._node(root, (), 0)
         except _TooComplex as exc:
-            mark = root.start_mark
-            self.problems.append(R.TOO_COMPLEX.at(self.path, (mark.line + 1, mark.column + 1), str(exc)))
+            self._problem(R.TOO_COMPLEX, exc.node, str(exc), exc.hint)
             return None
         return value
 
     def _problem(self, rule: R.Rule, node: yaml.Node, message: str, hint: str | None = None) -> None:
         mark = node.start_mark
         self.problems.append(rule.at(self.path, (mark.line + 1, mark.column + 1), message, hint))
+
+    def _unsupported_tag(self, node: yaml.Node, path: KeyPath) -> None:
+        self._problem(R.YAML_SYNTAX, node, f"unsupported tag '{_tag_text(node.tag)}'", "remove the tag")
+        self.smap.tainted.add(path)
+
+    def _lines(self) -> list[str]:
+        if self.lines is None:
+            self.lines = self.text.splitlines()
+        return self.lines
+
+    def _anchor(self, node: yaml.Node) -> str | None:
+        """The name of the anchor written at ``node`` (``&name``)."""
+        mark = node.start_mark
+        lines = self._lines()
+        match = _ANCHOR.match(lines[mark.line], mark.column) if mark.line < len(lines) else None
+        return match.group(1) if match else None
 
     def _node(self, node: yaml.Node, path: KeyPath, depth: int) -> tuple[object, int]:
         if self.record:
@@ -318,13 +412,20 @@ class _Builder:
             if key in memo:
                 done = memo[key]
                 if done is None:
-                    raise _TooComplex("an alias refers to the node that contains it (a recursive alias)")
+                    name = self._anchor(node)
+                    raise _TooComplex(
+                        f"the alias '*{name}' is inside the node it repeats (a recursive alias)"
+                        if name
+                        else "an alias is inside the node it repeats (a recursive alias)",
+                        node,
+                        "an alias can only repeat a node that ends before it",
+                    )
                 self.expanded += done[1]
-                self._check_expansion()
+                self._check_expansion(node)
                 return done
             memo[key] = None
         if depth > MAX_DEPTH:
-            raise _TooComplex(f"the document is nested more than {MAX_DEPTH} levels deep")
+            raise _TooComplex(f"the document is nested more than {MAX_DEPTH} levels deep", node)
         self.built += 1
         self.expanded += 1
         if isinstance(node, yaml.ScalarNode):
@@ -338,16 +439,19 @@ class _Builder:
             memo[id(node)] = result
         return result
 
-    def _check_expansion(self) -> None:
+    def _check_expansion(self, node: yaml.Node) -> None:
         if self.expanded > _MAX_EXPANDED_NODES and self.expanded > _MAX_EXPANSION_FACTOR * self.built:
+            name = self._anchor(node)
             raise _TooComplex(
-                f"aliases expand this document to more than {self.expanded:,} values "
-                f"from {self.built:,} written ones; write the values out instead"
+                f"aliases {f'of &{name} ' if name else ''}expand this document to more than "
+                f"{self.expanded:,} values from {self.built:,} written ones",
+                node,
+                "write the values out instead of repeating them with aliases",
             )
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> tuple[dict[str, object], int]:
         if node.tag != _MAP:
-            self._problem(R.YAML_SYNTAX, node, f"unsupported tag {node.tag!r}", "remove the tag")
+            self._unsupported_tag(node, path)
         out: dict[str, object] = {}
         size = 1
         keys = self.smap.keys
@@ -357,6 +461,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.__class__ is not _SCALAR:
                 self._problem(R.YAML_SYNTAX, key_node, "a key must be plain text, not a list or a mapping")
+                self.smap.tainted.add(path)  # an entry is missing
                 continue
             # Keys are identifiers: keep their text (YAML 1.1 would turn `no:` or `1:30:` into values).
             k = key_node.value
@@ -364,6 +469,7 @@ class _Builder:
                 self._problem(
                     R.YAML_SYNTAX, key_node, "merge keys ('<<') are not supported", "write the keys out"
                 )
+                self.smap.tainted.add(path)  # the keys it would merge are missing
                 continue
             sub = (*path, k)
             if k in out:
@@ -393,7 +499,7 @@ class _Builder:
 
     def _sequence(self, node: yaml.SequenceNode, path: KeyPath, depth: int) -> tuple[list[object], int]:
         if node.tag != _SEQ:
-            self._problem(R.YAML_SYNTAX, node, f"unsupported tag {node.tag!r}", "remove the tag")
+            self._unsupported_tag(node, path)
         out: list[object] = []
         size = 1
         values = self.values
@@ -416,16 +522,20 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> object:
         value: str = node.value
-        if node.tag != _STR:
-            self._problem(R.YAML_SYNTAX, node, f"unsupported tag {node.tag!r}", "remove the tag")
+        if node.tag != _IMPLICIT:
+            if node.tag != _STR:  # an explicit !!str is text, as written
+                self._unsupported_tag(node, path)
             return value
-        if node.style:  # quoted or block scalars are always text (libyaml says "" for plain)
+        style = node.style
+        if style:  # quoted or block scalars are always text (libyaml says "" for plain)
+            if style in _QUOTES and node.end_mark.line != node.start_mark.line:
+                self._check_unclosed_quote(node, path)
             return value
         if value[:1] in _NUMBER_START:
             if _INT_RE.fullmatch(value):
-                return self._int(node, value)
+                return self._int(node, value, path)
             if _FLOAT_RE.fullmatch(value):
-                return self._float(node, value)
+                return self._float(node, value, path)
             return value
         if value in _BOOLS:
             if value not in _PLAIN_BOOLS:
@@ -437,7 +547,7 @@ class _Builder:
             return None
         return value
 
-    def _int(self, node: yaml.ScalarNode, text: str) -> int:
+    def _int(self, node: yaml.ScalarNode, text: str, path: KeyPath) -> int:
         digits = text.replace("_", "")
         sign = -1 if digits[:1] == "-" else 1
         body = digits.lstrip("+-")
@@ -451,6 +561,7 @@ class _Builder:
                 f"'{text}' is read by YAML 1.1 as the base-60 number {sign * number}",
                 f"write the number of minutes ({sign * number}), or quote it: '{text}'",
             )
+            self.smap.tainted.add(path)
             return sign * number
         if body.startswith("0b"):
             return sign * int(body[2:], 2)
@@ -464,10 +575,11 @@ class _Builder:
                 f"'{text}' is read by YAML 1.1 as the octal number {sign * number}",
                 f"write it without the leading zero ({sign * int(body, 10)}), or quote it: '{text}'",
             )
+            self.smap.tainted.add(path)
             return sign * number
         return sign * int(body)
 
-    def _float(self, node: yaml.ScalarNode, text: str) -> Decimal:
+    def _float(self, node: yaml.ScalarNode, text: str, path: KeyPath) -> Decimal:
         # Numbers with a fraction are prices: read them as exact decimals, never binary floats.
         digits = text.replace("_", "")
         lowered = digits.lower().lstrip("+-")
@@ -482,26 +594,55 @@ class _Builder:
                 f"'{text}' is read by YAML 1.1 as a base-60 number",
                 f"quote it: '{text}'",
             )
+            self.smap.tainted.add(path)
             return Decimal("NaN")
         return Decimal(digits)
 
     def _check_hash_comment(self, node: yaml.ScalarNode, path: KeyPath) -> None:
-        if self.lines is None:
-            self.lines = self.text.splitlines()
+        lines = self._lines()
         mark = node.start_mark
-        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        line = lines[mark.line] if mark.line < len(lines) else ""
         match = _HEX_COMMENT.match(line, mark.column)
         if match is None:
             return
         colour = match.group(1)
-        key = path[-1] if path else "value"
-        self._problem(
-            R.UNQUOTED_HASH,
-            node,
-            f"'{key}' is empty: an unquoted '{colour}' starts a YAML comment",
-            f'quote it: {key}: "{colour}"',
+        key = path[-1] if path else None
+        # Reported at the '#', where the value was meant to start.
+        pos = (mark.line + 1, match.start(1) + 1)
+        if self.record:
+            self.values[path] = pos
+        self.problems.append(
+            R.UNQUOTED_HASH.at(
+                self.path,
+                pos,
+                f"'{key}' is empty: an unquoted '{colour}' starts a YAML comment"
+                if isinstance(key, str)
+                else f"the value is empty: an unquoted '{colour}' starts a YAML comment",
+                f'quote it: {key}: "{colour}"' if isinstance(key, str) else f'quote it: "{colour}"',
+            )
         )
         self.smap.notes[path] = colour
+        self.smap.tainted.add(path)
+
+    def _check_unclosed_quote(self, node: yaml.ScalarNode, path: KeyPath) -> None:
+        """A quoted value over several lines that takes in ``key:`` lines lacks its closing quote."""
+        lines = self._lines()
+        start, end = node.start_mark.line, min(node.end_mark.line, len(lines) - 1)
+        first = lines[start]
+        indent = len(first) - len(first.lstrip(" "))
+        for number in range(start + 1, end + 1):
+            line = lines[number]
+            if _KEY_LINE.match(line) and len(line) - len(line.lstrip(" ")) <= indent:
+                shown = line.strip() if len(line.strip()) <= 40 else line.strip()[:37] + "..."
+                self._problem(
+                    R.YAML_SYNTAX,
+                    node,
+                    f"this quoted text is not closed on its line: it runs on and takes in "
+                    f"line {number + 1} ('{shown}')",
+                    f"add the closing quote on line {start + 1}",
+                )
+                self.smap.tainted.add(path[:-1])  # the entries it took in are missing
+                return
 
 
 def dump_value(value: object) -> str:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sessconf.cli.options import dir_option, format_option, output_context
+
+if TYPE_CHECKING:
+    from sessconf.lint import LintResult
+    from sessconf.output import Context
 
 
 @click.command("lint")
@@ -19,10 +25,36 @@ def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool) -> int:
 
     The whole repository is loaded; the diagnostics of PATHS are reported (all files when none is
     given, or when a catalogue, pyproject.toml or a template is among them).
+
+    With --format github, the diagnostics of PATHS come first (GitHub shows only the first few
+    annotations of a step), and when GITHUB_STEP_SUMMARY names a file, the full table of
+    diagnostics is appended to it.
     """
     from sessconf.lint import lint
     from sessconf.output import render
 
     result = lint(root, paths)
-    click.echo(render.lint(result, fmt, output_context()), nl=False)
+    ctx = output_context()
+    if fmt == "github":
+        from sessconf.output import github
+
+        click.echo(github.render_lint(result, ctx, changed=paths), nl=False)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            _append_step_summary(Path(summary), result, ctx, paths)
+    else:
+        click.echo(render.lint(result, fmt, ctx), nl=False)
     return 1 if result.failed(strict=strict) else 0
+
+
+def _append_step_summary(path: Path, result: LintResult, ctx: Context, paths: tuple[Path, ...]) -> None:
+    from sessconf.output.github import render_step_summary
+
+    try:
+        with path.open("a", encoding="utf-8") as summary:
+            summary.write(render_step_summary(result, ctx, changed=paths))
+    except OSError as exc:
+        # the annotations are out already; a missing summary must not fail the check
+        click.echo(
+            f"sessconf: warning: cannot write the step summary to {path}: {exc.strerror or exc}", err=True
+        )

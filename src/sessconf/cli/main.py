@@ -7,6 +7,7 @@ Exit status on every command (SPEC §4): 0 success, 1 a finding or a refusal, 2 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -22,23 +23,38 @@ from sessconf.errors import SessconfError, UsageError
 # `sessconf lint` never pays for the store or the template engine.
 COMMANDS = {
     "lint": "lint",
-    "rules": "rules",
+    "diff": "diff",
+    "apply": "apply",
+    "migrate": "migrate",
+    "render": "render",
+    "export": "export",
+    "list": "list_",
+    "show": "show",
     "schema": "schema",
+    "rules": "rules",
+    "new": "new",
+    "archive": "archive",
+    "unarchive": "archive",
+    "appointments": "appointments",
+    "charges": "charges",
 }
-ALIASES: dict[str, str] = {}
+ALIASES = {"plan": "diff"}
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
 class SessconfGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(name for name, module in COMMANDS.items() if _exists(module))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMANDS.get(ALIASES.get(cmd_name, cmd_name))
-        if module is None:
+        name = ALIASES.get(cmd_name, cmd_name)
+        module = COMMANDS.get(name)
+        if module is None or not _exists(module):
             return None
-        command: click.Command = importlib.import_module(f"sessconf.cli.{module}").command
+        found = importlib.import_module(f"sessconf.cli.{module}")
+        # a module may hold a pair of commands (archive/unarchive): `command_<name>` wins
+        command: click.Command = getattr(found, f"command_{name}", None) or found.command
         return command
 
     def resolve_command(
@@ -53,6 +69,10 @@ class SessconfGroup(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         extra.pop("standalone_mode", None)
         sys.exit(run(self, argv, prog_name or "sessconf", **extra))
+
+
+def _exists(module: str) -> bool:
+    return importlib.util.find_spec(f"sessconf.cli.{module}") is not None
 
 
 def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> int:

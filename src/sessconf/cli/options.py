@@ -6,11 +6,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from sessconf.output import Context
+
+if TYPE_CHECKING:
+    from sessconf.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,3 +44,24 @@ def output_context() -> Context:
     """Colour only on a terminal, never with NO_COLOR."""
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return Context(color=color)
+
+
+def store_option(fn: F) -> F:
+    return click.option(
+        "--store",
+        "store_flag",
+        metavar="URL",
+        default=None,
+        help="The store: sqlite:///path.db or postgresql://... "
+        "[default: $SESSCONF_STORE, else [tool.sessconf].store, else sqlite:///<dir>/sessconf.db]",
+    )(fn)
+
+
+def open_store(root: Path, flag: str | None) -> Store:
+    """The store selected by ``--store`` > ``$SESSCONF_STORE`` > settings > the default file."""
+    from sessconf.settings import load_settings
+    from sessconf.store import Store
+    from sessconf.store.url import resolve
+
+    settings, _ = load_settings(root.resolve())
+    return Store(resolve(flag, settings.store, root.resolve()))

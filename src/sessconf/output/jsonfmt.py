@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sessconf.diagnostics import Diagnostic
 from sessconf.lint import LintResult
 from sessconf.output import Context
+
+if TYPE_CHECKING:
+    from sessconf.plan import Plan
 
 
 def diagnostic_dict(d: Diagnostic, ctx: Context) -> dict[str, Any]:
@@ -35,3 +38,26 @@ def dumps(value: object) -> str:
 
 def render_lint(result: LintResult, ctx: Context) -> str:
     return dumps(lint_dict(result, ctx))
+
+
+def plan_dict(plan: Plan, ctx: Context) -> dict[str, Any]:
+    """The diff JSON (SPEC §4); it doubles as the saved plan that ``apply PLAN`` reads."""
+    from sessconf.plan import FORMAT_VERSION
+
+    return {
+        "format_version": FORMAT_VERSION,
+        "store": plan.store,
+        "store_id": plan.store_id,
+        "config_digest": plan.config_digest,
+        "model_digest": plan.model_digest,
+        "plan_digest": plan.digest(),
+        "currency": plan.currency,
+        "changes": plan.changes_dicts(),
+        "summary": plan.summary,
+        "thresholds": plan.threshold_violations,
+        "diagnostics": [diagnostic_dict(d, ctx) for d in plan.diagnostics],
+    }
+
+
+def render_plan(plan: Plan, ctx: Context) -> str:
+    return dumps(plan_dict(plan, ctx))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     Check = Callable[[Repository], Iterable[Diagnostic]]
 
-_MODULES = ("loading", "schema", "references", "advice", "reminders")
+_MODULES = ("loading", "schema", "references", "advice", "reminders", "planning")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,49 @@
+"""``sessconf diff`` (alias ``plan``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sessconf.cli.options import dir_option, format_option, open_store, output_context, store_option
+
+
+@click.command("diff")
+@dir_option
+@store_option
+@format_option("text", "json", "markdown")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan as JSON.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (then usage errors exit 1, as in Terraform).",
+)
+def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, detailed_exitcode: bool) -> int:
+    """Compare the repository with the store and show the plan.
+
+    Lints first: with lint errors no plan is computed. The store is only read; one that does not
+    exist yet reads as empty and is not created.
+    """
+    from sessconf.lint import lint
+    from sessconf.output import render
+    from sessconf.output.jsonfmt import dumps, plan_dict
+
+    ctx = output_context()
+    result = lint(root)
+    if result.errors:
+        click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)
+        return 1
+    with open_store(root, store_flag) as store:
+        plan, problems = store.plan(result.repository)
+    if problems:
+        result = type(result)(result.repository, problems, result.files)
+        click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)
+        return 1
+    plan.diagnostics = result.diagnostics
+    if out is not None:
+        out.write_text(dumps(plan_dict(plan, ctx)), encoding="utf-8")
+    click.echo(render.plan(plan, fmt, ctx), nl=False)
+    if plan.blocked:
+        return 1
+    return 2 if detailed_exitcode and not plan.empty else 0

@@ -1,0 +1,38 @@
+"""``sessconf schema [--out DIR]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sessconf.cli.options import dir_option
+
+
+@click.command("schema")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
+    help="Write session.schema.json, locations.schema.json and billing_items.schema.json into DIR.",
+)
+@dir_option
+def command(out: Path | None, root: Path) -> int:
+    """Print the JSON Schemas (draft-07) of the repository's files, for editors.
+
+    Without --out, one JSON object maps each schema's file name to the schema. The schemas are
+    the same for every repository (--dir is accepted like on every command). Point the files at
+    them with a modeline such as `# yaml-language-server: $schema=../schemas/session.schema.json`.
+    """
+    from sessconf.errors import SessconfError
+    from sessconf.file_schemas import dumps, file_schemas, write_schemas
+
+    if out is None:
+        click.echo(dumps(file_schemas()), nl=False)
+        return 0
+    try:
+        written = write_schemas(out)
+    except OSError as exc:
+        raise SessconfError(f"cannot write the schemas to {out}: {exc.strerror or exc}") from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    return 0

