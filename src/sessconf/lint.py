@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +35,18 @@ class LintResult:
         return self.errors > 0 or (strict and self.warnings > 0)
 
 
-def lint(root: Path, paths: Sequence[Path] = (), *, jobs: int | None = None) -> LintResult:
-    """Lint the repository at ``root``; report the diagnostics of ``paths`` (all files when empty)."""
-    repo = load_repository(root, jobs=jobs)
+def lint(
+    root: Path,
+    paths: Sequence[Path] = (),
+    *,
+    jobs: int | None = None,
+    overlay: Mapping[Path, bytes] | None = None,
+) -> LintResult:
+    """Lint the repository at ``root``; report the diagnostics of ``paths`` (all files when empty).
+
+    ``overlay``: session files read from memory instead of the disk (see ``load_repository``).
+    """
+    repo = load_repository(root, jobs=jobs, overlay=overlay)
     return lint_repository(repo, paths)
 
 

@@ -8,9 +8,10 @@ forked worker alongside the main process.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -114,10 +115,16 @@ class _FileResult(Generic[M]):
     invalid: set[str] = field(default_factory=set)
 
 
-def load_repository(root: Path, *, jobs: int | None = None) -> Repository:
-    """Load and validate every file of the repository at ``root``."""
+def load_repository(
+    root: Path, *, jobs: int | None = None, overlay: Mapping[Path, bytes] | None = None
+) -> Repository:
+    """Load and validate every file of the repository at ``root``.
+
+    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) to the bytes read
+    instead of the disk: ``sessconf new`` lints a session this way before writing it.
+    """
     with _no_gc():
-        return _load(root.resolve(), jobs)
+        return _load(root.resolve(), jobs, {p.resolve(): raw for p, raw in (overlay or {}).items()})
 
 
 @contextmanager
@@ -135,7 +142,7 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load(root: Path, jobs: int | None) -> Repository:
+def _load(root: Path, jobs: int | None, overlay: Mapping[Path, bytes]) -> Repository:
     settings, settings_problems = load_settings(root)
     repo = Repository(root, settings)
     repo.diagnostics.extend(settings_problems)
@@ -156,7 +163,11 @@ def _load(root: Path, jobs: int | None) -> Repository:
         )
     else:
         paths = _session_paths(sessions_dir, repo.diagnostics)
-    loading = _ParallelMap(_load_session, paths, jobs)
+        if overlay:
+            extra = [p for p in overlay if p.parent == sessions_dir and p.name.endswith(".yaml")]
+            paths = sorted({*paths, *extra}, key=lambda p: p.name)
+    load = functools.partial(_load_session, overlay=overlay) if overlay else _load_session
+    loading = _ParallelMap(load, paths, jobs)
 
     _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations)
     _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items)
@@ -175,6 +186,9 @@ def _load(root: Path, jobs: int | None) -> Repository:
             repo.suppressions[path] = suppressions
         if referenced:
             repo.referenced_by_invalid |= referenced
+    for entry in sessions.values() if overlay else ():
+        if entry.path in overlay:  # positions from the overlay, not from the disk
+            entry.source_map = yamlio.parse_yaml(entry.path, overlay[entry.path]).source_map
 
     templates = root / TEMPLATES_DIR
     if templates.is_dir():
@@ -373,9 +387,11 @@ class _Loaded(NamedTuple):
     referenced: set[str] | None = None
 
 
-def _load_session(path: Path) -> _Loaded:
+def _load_session(path: Path, overlay: Mapping[Path, bytes] | None = None) -> _Loaded:
     problems: list[Diagnostic] = []
-    raw = _read(path, SESSION_FILE_MAX, problems)
+    raw = overlay.get(path) if overlay else None
+    if raw is None:
+        raw = _read(path, SESSION_FILE_MAX, problems)
     if raw is None:
         return _Loaded(None, problems)
     doc = yamlio.parse_yaml(path, raw, positions=False)

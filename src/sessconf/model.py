@@ -84,7 +84,7 @@ def to_price(value: object) -> Decimal:
         raise PydanticCustomError(
             "invalid-price", "'{value}' is not a price such as \"95.00\"", {"value": value}
         ) from None
-    if not price.is_finite():
+    if not price.is_finite() or price.adjusted() > 25:  # beyond 28 digits, cents are not exact
         raise PydanticCustomError("invalid-price", "'{value}' is not a price", {"value": str(value)})
     if price < 0:
         raise PydanticCustomError("invalid-price", "the price {value} is negative", {"value": str(value)})

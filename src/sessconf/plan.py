@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,17 +34,23 @@ FILES = {
 LABELS = {"session": "session", "location": "location", "billing_item": "billing item"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Change:
     entity: str
     name: str  # the new name
     action: str
-    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
+    old: Entity | None = None  # as in the store (None for a create)
+    new: Entity | None = None  # as in the repository (None for a delete)
     blocked: bool = False
     reason: str | None = None
     warnings: tuple[str, ...] = ()
     charges: tuple[str | None, str | None] | None = None  # sessions: one arrival, before -> after
     old_name: str | None = None  # the name in the store (renames, updates, deletes)
+
+    @cached_property
+    def fields(self) -> dict[str, tuple[Any, Any]]:
+        """field -> (old, new), for the fields that differ (computed when first asked for)."""
+        return _fields(self.old, self.new)
 
     def to_dict(self, currency: str) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -100,8 +107,8 @@ class Plan:
         return [c.to_dict(self.currency) for c in self.changes]
 
     def digest(self) -> str:
-        """Identifies the changes themselves (recorded in the apply history)."""
-        return digest_of(self.changes_dicts())
+        """Identifies the plan (recorded in the apply history): it is determined by the two states."""
+        return digest_of([self.config_digest, self.model_digest])
 
 
 def compute_plan(
@@ -210,7 +217,7 @@ def _charges(state: ConfigState, session: SessionState | None) -> str | None:
 
 def _created(kind: str, new: Entity, desired: ConfigState, snap: Snapshot) -> Change:
     charges = (None, _charges(desired, new)) if isinstance(new, SessionState) else None
-    return Change(kind, new.name, "create", _fields(None, new), charges=charges)
+    return Change(kind, new.name, "create", None, new, charges=charges)
 
 
 def _changed(
@@ -223,11 +230,11 @@ def _changed(
     overfull: Callable[[str, int], int] | None,
     renamed: dict[str, dict[str, str]],
 ) -> Change | None:
-    if isinstance(old, SessionState):
-        # A renamed location or billing item is the same one: it does not change the session.
-        fields = _fields(_following_renames(old, renamed), new)
-    else:
-        fields = _fields(old, new)
+    # A renamed location or billing item is the same one: it does not change the session.
+    compared = _following_renames(old, renamed) if isinstance(old, SessionState) else old
+    if compared == new:  # the common case, without building field dicts
+        return None
+    fields = _fields(compared, new)
     if not fields:
         return None
     if old.name != new.name:
@@ -251,7 +258,7 @@ def _changed(
                 f"in time; their local time follows the new time zone"
             )
     return Change(
-        kind, new.name, action, fields, warnings=tuple(warnings), charges=charges, old_name=old.name
+        kind, new.name, action, compared, new, warnings=tuple(warnings), charges=charges, old_name=old.name
     )
 
 
@@ -259,11 +266,10 @@ def _following_renames(session: SessionState, renamed: dict[str, dict[str, str]]
     locations, items = renamed.get("location", {}), renamed.get("billing_item", {})
     if not locations and not items:
         return session
-    return replace(
-        session,
+    return session._replace(
         locations=tuple(locations.get(loc, loc) for loc in session.locations),
         billing_items=tuple(
-            replace(line, item=items.get(line.item, line.item)) for line in session.billing_items
+            line._replace(item=items.get(line.item, line.item)) for line in session.billing_items
         ),
     )
 
@@ -309,9 +315,7 @@ def _deleted(kind: str, old: Entity, current: ConfigState, snap: Snapshot) -> Ch
             f"keep it with `archived: true` in {where} instead of deleting it"
         )
     charges = (_charges(current, old), None) if isinstance(old, SessionState) else None
-    return Change(
-        kind, old.name, "delete", _fields(old, None), blocked, reason, charges=charges, old_name=old.name
-    )
+    return Change(kind, old.name, "delete", old, None, blocked, reason, charges=charges, old_name=old.name)
 
 
 def threshold_violations(plan: Plan, settings: Settings) -> list[str]:

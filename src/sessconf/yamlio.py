@@ -218,9 +218,15 @@ def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Diag
     )
 
 
+_FLOW_CONTEXTS = ("while parsing a flow sequence", "while parsing a flow mapping")
+
+
 def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    lines = _LINE_BREAK.split(text)
+    if pos[0] > len(lines):  # libyaml ends a file that lacks a final line break with one
+        pos = (len(lines), len(lines[-1]) + 1)
     problem = (exc.problem or "invalid YAML").strip()
     context = exc.context or ""
     opened = exc.context_mark
@@ -235,7 +241,7 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnos
             "this quoted text is not closed: the file ends before its closing quote",
             "add the closing quote",
         )
-    if context.startswith("while parsing a flow ") and opened is not None:
+    if context in _FLOW_CONTEXTS and problem.startswith("did not find expected ','") and opened is not None:
         # ``[a, b`` or ``{a: 1``: point at the bracket that is not closed when the parser only
         # noticed on a later line (usually at the next key).
         kind, close = ("list", "]") if "sequence" in context else ("mapping", "}")
@@ -250,8 +256,7 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnos
         return R.YAML_SYNTAX.at(
             path, pos, f"invalid YAML: expected ',' or '{close}' here, inside a {kind}", "is a comma missing?"
         )
-    lines = text.splitlines()
-    line_text = lines[pos[0] - 1] if 0 < pos[0] <= len(lines) else ""
+    line_text = lines[pos[0] - 1]
     if "\t" in line_text[: max(pos[1], len(line_text) - len(line_text.lstrip()))] or "'\\t'" in problem:
         tab = line_text.find("\t")
         return R.YAML_SYNTAX.at(
@@ -290,6 +295,7 @@ _FLOAT_RE = re.compile(
     r"""|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"""
 )
 _NUMBER_START = frozenset("0123456789-+.")
+_MAX_DIGITS = 1000
 _BOOLS = {
     **dict.fromkeys(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"), True),
     **dict.fromkeys(("false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"), False),
@@ -533,7 +539,9 @@ class _Builder:
             return value
         if value[:1] in _NUMBER_START:
             if _INT_RE.fullmatch(value):
-                return self._int(node, value, path)
+                # Python refuses to convert thousands of digits (a guard against slow parsing);
+                # nobody writes such a number: keep it as the text it is.
+                return self._int(node, value, path) if len(value) <= _MAX_DIGITS else value
             if _FLOAT_RE.fullmatch(value):
                 return self._float(node, value, path)
             return value
@@ -649,3 +657,73 @@ def dump_value(value: object) -> str:
     """A scalar or short list as YAML flow text (for writing files)."""
     text: str = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000)
     return text.removesuffix("\n...\n").rstrip("\n")
+
+
+# -- writing: scalars that read back exactly ---------------------------------------------------
+
+_RESOLVER = yaml.resolver.Resolver()
+_PLAIN_CHARS = re.compile(
+    r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]+"
+)
+_PLAIN_FIRST_NOT = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_NOT = frozenset(",[]{}:")
+_NOT_IN_DOUBLE_QUOTES = re.compile(
+    r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_ESCAPES = {
+    "\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
+    "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N", "\xa0": "\\_",
+    "\u2028": "\\L", "\u2029": "\\P",
+}  # fmt: skip
+
+
+def emit_scalar(value: str | int | bool | None, *, flow: bool = False, quote: bool = False) -> str:
+    """A scalar as YAML text that reads back as exactly ``value``, here and with ``yaml.safe_load``.
+
+    Text is written plain where that is unambiguous (``Downtown Clinic``), else double-quoted with
+    escapes: ``"no"``, ``"1:30"``, ``"#fff"``, ``" leading"``, ``"a: b"``. ``flow`` is for items of
+    a ``[flow, list]``; ``quote`` forces the quotes (colours and prices are written quoted).
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if not quote and _plain_is_exact(value, flow):
+        return value
+    return '"' + _NOT_IN_DOUBLE_QUOTES.sub(_escape, value) + '"'
+
+
+def emit_flow_list(items: list[str] | tuple[str, ...]) -> str:
+    """``[a, b]``, each item as :func:`emit_scalar` writes it in a flow list."""
+    return "[" + ", ".join(emit_scalar(item, flow=True) for item in items) + "]"
+
+
+def _plain_is_exact(text: str, flow: bool) -> bool:
+    if (
+        not _PLAIN_CHARS.fullmatch(text)
+        or text[0] in _PLAIN_FIRST_NOT
+        or text[0].isspace()
+        or text[-1].isspace()
+        or ": " in text
+        or " #" in text
+        or text.endswith(":")
+        or (flow and not _FLOW_NOT.isdisjoint(text))
+    ):
+        return False
+    # Both readings must give text: PyYAML's (dates, merge keys, ...) and ours (YAML 1.1 numbers).
+    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+        return False
+    if text[0] in _NUMBER_START and (_INT_RE.fullmatch(text) or _FLOAT_RE.fullmatch(text)):
+        return False
+    return text not in _BOOLS and text not in _NULLS
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    known = _ESCAPES.get(char)
+    if known is not None:
+        return known
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

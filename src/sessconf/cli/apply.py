@@ -10,6 +10,8 @@ import click
 from sessconf.cli.options import dir_option, open_store, output_context, store_option
 from sessconf.errors import RefusedError
 
+SHOWN_CHANGES = 200  # a larger plan is summarised before applying; `diff` shows it whole
+
 
 @click.command("apply")
 @click.argument(
@@ -47,6 +49,7 @@ def command(
     from sessconf import history
     from sessconf.lint import lint
     from sessconf.output import render
+    from sessconf.output.text import render_plan
     from sessconf.plan import read_saved_plan
     from sessconf.store import PlanStamp, refusal_reason
 
@@ -68,7 +71,7 @@ def command(
         expected = PlanStamp.of(plan)
         if saved is not None:
             expected = PlanStamp(saved.store_id, saved.config_digest, saved.model_digest)
-        click.echo(render.plan(plan, "text", ctx), nl=False)
+        click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
         if plan.empty and saved is None:
             return 0
         refusal = refusal_reason(plan, force=force)

@@ -101,7 +101,8 @@ def charges_text(old: str | None, new: str | None, currency: str) -> str:
     return f"{old} → {new} {currency}"
 
 
-def render_plan(plan: Plan, ctx: Context) -> str:
+def render_plan(plan: Plan, ctx: Context, *, limit: int | None = None) -> str:
+    """The plan as text; with ``limit``, at most that many changes are detailed (blocked first)."""
     styles = Styles(ctx.color)
     lines = [diagnostic_line(d, ctx, styles) for d in plan.diagnostics]
     lines += [f"Store: {plan.store}", ""]
@@ -109,8 +110,10 @@ def render_plan(plan: Plan, ctx: Context) -> str:
         lines.append("No changes: the store matches the repository.")
     else:
         ordered = sorted(plan.changes, key=lambda c: not c.blocked)  # blocked first, then plan order
-        for change in ordered:
+        for change in ordered[:limit]:
             lines.extend(change_lines(change, plan.currency, styles))
+        if limit is not None and len(ordered) > limit:
+            lines.append(f"... and {len(ordered) - limit} more changes (`sessconf diff` lists them all)")
         lines.append("")
     for violation in plan.threshold_violations:
         lines.append(styles.red(f"Safety threshold: {violation}; apply needs --force."))

@@ -150,7 +150,9 @@ class Store:
             refusal = refusal_reason(plan, force=force)
             if refusal is not None:
                 raise RefusedError(refusal)
-            rows = write_plan(conn, snap, desired, plan, history, failpoint=failpoint, progress=progress)
+            rows = write_plan(
+                self.db, conn, snap, desired, plan, history, failpoint=failpoint, progress=progress
+            )
             failpoint.at("before-commit")
         failpoint.at("after-commit")
         return ApplyResult(plan, rows, status.store_id or "")

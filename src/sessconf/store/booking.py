@@ -109,6 +109,19 @@ class Booking:
             )
         status.check_readable(self.store.display)
 
+    def timezone(self, location: str) -> ZoneInfo:
+        """The time zone of a location in the store (for reading local times)."""
+        if not self.db.exists():
+            raise StoreError(
+                f"the store {self.store.display} holds nothing yet", "run `sessconf apply` first"
+            )
+        with self.db.read() as conn:
+            self._ready(conn)
+            zone = conn.execute(select(t.locations.c.timezone).where(t.locations.c.name == location)).scalar()
+        if zone is None:
+            raise RefusedError(f"unknown location '{location}'")
+        return ZoneInfo(zone)
+
     def book(
         self, session: str, client: str, location: str, start: datetime, duration: int | None = None
     ) -> Appointment:

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +27,27 @@ from sessconf.store.url import StoreUrl
 # pg_advisory_xact_lock key for "one apply at a time" (any constant shared by all sessconf versions)
 APPLY_LOCK_KEY = 0x5E55C0F
 DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def _recover_hot_journal(path: Path, timeout: float) -> None:
+    """Roll back what a writer killed mid-commit left behind, so that read-only opens can read.
+
+    Such a writer leaves a "hot" rollback journal (the file may hold part of the transaction).
+    SQLite rolls it back on the next read, but only on a connection that may write: a read-only
+    one fails with "attempt to write a readonly database". The rollback restores the last
+    committed state; a journal of a live writer is not hot and is left alone.
+    """
+    journal = path.with_name(path.name + "-journal")
+    try:
+        if not journal.exists() or journal.stat().st_size == 0:
+            return
+        conn = sqlite3.connect(path, timeout=timeout)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        pass  # no write access, or busy: the read-only open reports it
 
 
 class Database:
@@ -57,6 +79,7 @@ class Database:
 
         def connect() -> sqlite3.Connection:
             if readonly:
+                _recover_hot_journal(path, timeout)
                 conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=timeout)
             else:
                 conn = sqlite3.connect(path, timeout=timeout)
@@ -130,6 +153,23 @@ class Database:
         if "unable to open database" in lowered:
             return f"cannot open the store {self.url.display}: {self.url.scrub(message)}"
         return f"store {self.url.display}: {self.url.scrub(message)}"
+
+    def insert_many(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert plain rows at driver speed: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+
+        The statement is fixed by the caller's own table and column names (never user input).
+        """
+        names = ", ".join(f'"{c}"' for c in columns)
+        if self.dialect == "postgresql":
+            raw: Any = conn.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            conn.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
     def dispose(self) -> None:
         for engine in self._engines.values():

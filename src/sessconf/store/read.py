@@ -84,76 +84,85 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     config = snap.config
 
-    disciplines = _grouped(
-        conn,
-        t.location_disciplines.c.location_id,
-        t.location_disciplines.c.discipline,
-        t.location_disciplines.c.position,
-    )
+    # One query per table, fetched whole (row-by-row iteration costs more than the query).
+    disciplines = _grouped(conn, t.location_disciplines, "location_id", "discipline")
     location_names: dict[int, str] = {}
-    previous = _previous(conn, t.location_previous_names)
-    for row in conn.execute(select(t.locations).order_by(t.locations.c.id)):
-        location_names[row.id] = row.name
-        snap.ids["location"][row.name] = row.id
-        config.locations[row.name] = LocationState(
-            row.name,
-            row.display_name,
-            row.timezone,
-            tuple(disciplines.get(row.id, ())),
-            row.address,
-            bool(row.archived),
-            tuple(previous.get(row.id, ())),
+    previous = _grouped(conn, t.location_previous_names, "owner_id", "name")
+    lc = t.locations.c
+    query = select(lc.id, lc.name, lc.display_name, lc.timezone, lc.address, lc.archived).order_by(lc.id)
+    for id_, name, display, zone, address, archived in _rows(conn, query):
+        location_names[id_] = name
+        snap.ids["location"][name] = id_
+        config.locations[name] = LocationState(
+            name,
+            display,
+            zone,
+            tuple(disciplines.get(id_, ())),
+            address,
+            bool(archived),
+            tuple(previous.get(id_, ())),
         )
 
     item_codes: dict[int, str] = {}
-    previous = _previous(conn, t.billing_item_previous_names)
-    for row in conn.execute(select(t.billing_items).order_by(t.billing_items.c.id)):
-        item_codes[row.id] = row.code
-        snap.ids["billing_item"][row.code] = row.id
-        config.billing_items[row.code] = BillingItemState(
-            row.code,
-            row.name,
-            row.kind,
-            Decimal(row.price_cents).scaleb(-2),
-            row.currency,
-            bool(row.archived),
-            tuple(previous.get(row.id, ())),
+    previous = _grouped(conn, t.billing_item_previous_names, "owner_id", "name")
+    bc = t.billing_items.c
+    query = select(bc.id, bc.code, bc.name, bc.kind, bc.price_cents, bc.currency, bc.archived).order_by(bc.id)
+    for id_, code, name, kind, cents, currency, archived in _rows(conn, query):
+        item_codes[id_] = code
+        snap.ids["billing_item"][code] = id_
+        config.billing_items[code] = BillingItemState(
+            code,
+            name,
+            kind,
+            Decimal(cents).scaleb(-2),
+            currency,
+            bool(archived),
+            tuple(previous.get(id_, ())),
         )
 
-    links = _grouped(
-        conn,
-        t.session_locations.c.session_id,
-        t.session_locations.c.location_id,
-        t.session_locations.c.position,
-    )
+    links = _grouped(conn, t.session_locations, "session_id", "location_id")
     lines: dict[int, list[BillingLineState]] = defaultdict(list)
-    query = select(
-        t.session_billing_items.c.session_id,
-        t.session_billing_items.c.billing_item_id,
-        t.session_billing_items.c.quantity,
-    ).order_by(t.session_billing_items.c.session_id, t.session_billing_items.c.position)
-    for session_id, item_id, quantity in conn.execute(query):
+    sb = t.session_billing_items.c
+    query = select(sb.session_id, sb.billing_item_id, sb.quantity).order_by(sb.session_id, sb.position)
+    for session_id, item_id, quantity in _rows(conn, query):
         lines[session_id].append(BillingLineState(item_codes[item_id], quantity))
-    previous = _previous(conn, t.session_previous_names)
+    previous = _grouped(conn, t.session_previous_names, "owner_id", "name")
     session_names: dict[int, str] = {}
-    for row in conn.execute(select(t.sessions).order_by(t.sessions.c.id)):
-        session_names[row.id] = row.name
-        snap.ids["session"][row.name] = row.id
-        config.sessions[row.name] = SessionState(
-            row.name,
-            row.description,
-            row.discipline,
-            tuple(location_names[i] for i in links.get(row.id, ())),
-            row.color,
-            row.duration,
-            tuple(lines.get(row.id, ())),
-            bool(row.archived),
-            tuple(previous.get(row.id, ())),
-            row.max_attendees,
-            bool(row.online_booking),
-            row.buffer_before,
-            row.buffer_after,
-            bool(row.telehealth),
+    sc = t.sessions.c
+    query = select(
+        sc.id,
+        sc.name,
+        sc.description,
+        sc.discipline,
+        sc.color,
+        sc.duration,
+        sc.archived,
+        sc.max_attendees,
+        sc.online_booking,
+        sc.buffer_before,
+        sc.buffer_after,
+        sc.telehealth,
+    ).order_by(sc.id)
+    no_lines: list[BillingLineState] = []
+    for row in _rows(conn, query):
+        id_, name = row[0], row[1]
+        session_names[id_] = name
+        snap.ids["session"][name] = id_
+        config.sessions[name] = SessionState(
+            name,
+            row[2],
+            row[3],
+            tuple([location_names[i] for i in links.get(id_, ())]),
+            row[4],
+            row[5],
+            tuple(lines.get(id_, no_lines)),
+            bool(row[6]),
+            tuple(previous.get(id_, ())),
+            row[7],
+            bool(row[8]),
+            row[9],
+            row[10],
+            bool(row[11]),
         )
 
     a = t.appointments
@@ -189,18 +198,16 @@ def _usage(entries: list[tuple[int, datetime, datetime, int]]) -> Usage:
     )
 
 
-def _grouped(conn: Connection, key: Any, value: Any, order: Any) -> dict[int, list[Any]]:
+def _rows(conn: Connection, query: Any) -> list[Any]:
+    return list(conn.execute(query).all())
+
+
+def _grouped(conn: Connection, table: Any, key: str, value: str) -> dict[int, list[Any]]:
+    """``{key: [value, ...]}`` in ``position`` order, from a link table."""
+    c = table.c
     out: dict[int, list[Any]] = defaultdict(list)
-    for k, v in conn.execute(select(key, value).order_by(key, order)):
+    for k, v in conn.execute(select(c[key], c[value]).order_by(c[key], c.position)).all():
         out[k].append(v)
-    return out
-
-
-def _previous(conn: Connection, table: object) -> dict[int, list[str]]:
-    c = table.c  # type: ignore[attr-defined]
-    out: dict[int, list[str]] = defaultdict(list)
-    for owner, name in conn.execute(select(c.owner_id, c.name).order_by(c.owner_id, c.position)):
-        out[owner].append(name)
     return out
 
 

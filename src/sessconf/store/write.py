@@ -24,6 +24,7 @@ from sessconf.errors import RefusedError
 from sessconf.plan import Change, Plan
 from sessconf.state import BillingItemState, ConfigState, LocationState, SessionState
 from sessconf.store import schema as t
+from sessconf.store.engine import Database
 from sessconf.store.read import Snapshot
 
 FAILPOINT_ENV = "SESSCONF_FAILPOINT"
@@ -72,12 +73,25 @@ class _Rows:
     """Executes inserts/updates/deletes in bulk, counting rows (one by one under a row failpoint)."""
 
     def __init__(
-        self, conn: Connection, failpoint: Failpoint, progress: Callable[[int], None] | None
+        self, db: Database, conn: Connection, failpoint: Failpoint, progress: Callable[[int], None] | None
     ) -> None:
+        self.db = db
         self.conn = conn
         self.failpoint = failpoint
         self.progress = progress
         self.count = 0
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows of plain values (no dates) through the driver's bulk path."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        values = [tuple(row[c] for c in columns) for row in rows]
+        step = 1 if self.failpoint.per_row else len(values)
+        for start in range(0, len(values), step):
+            batch = values[start : start + step]
+            self.db.insert_many(self.conn, table.name, columns, batch)
+            self._done(len(batch))
 
     def run(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -98,6 +112,7 @@ class _Rows:
 
 
 def write_plan(
+    db: Database,
     conn: Connection,
     snap: Snapshot,
     desired: ConfigState,
@@ -108,7 +123,7 @@ def write_plan(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write ``plan`` (computed from ``snap`` and ``desired``); returns the number of rows written."""
-    rows = _Rows(conn, failpoint or Failpoint(None), progress)
+    rows = _Rows(db, conn, failpoint or Failpoint(None), progress)
     ids = {kind: dict(names) for kind, names in snap.ids.items()}
     next_id = {kind: max(names.values(), default=0) + 1 for kind, names in ids.items()}
     by_kind: dict[str, list[Change]] = {"session": [], "location": [], "billing_item": []}
@@ -170,7 +185,7 @@ def write_plan(
             if c.action != "delete"
             for i, old in enumerate(entities[c.name].previous_names)
         ]
-        rows.run(insert(table), new_rows)
+        rows.insert(table, new_rows)
 
     rows.run(
         insert(t.apply_history),
@@ -230,8 +245,8 @@ def _upsert_billing_items(
     rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]
 ) -> None:
     created, changed = _split(changes)
-    rows.run(
-        insert(t.billing_items),
+    rows.insert(
+        t.billing_items,
         [{"id": ids[c.name], **_billing_row(desired.billing_items[c.name])} for c in created],
     )
     columns = ("code", "name", "kind", "price_cents", "currency", "archived")
@@ -253,8 +268,8 @@ def _location_row(loc: LocationState) -> dict[str, Any]:
 
 def _upsert_locations(rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> None:
     created, changed = _split(changes)
-    rows.run(
-        insert(t.locations),
+    rows.insert(
+        t.locations,
         [{"id": ids[c.name], **_location_row(desired.locations[c.name])} for c in created],
     )
     columns = ("name", "display_name", "timezone", "address", "archived")
@@ -267,8 +282,8 @@ def _upsert_locations(rows: _Rows, changes: list[Change], desired: ConfigState, 
     rows.run(
         delete(table).where(table.c.location_id == bindparam("_id")), [{"_id": ids[c.name]} for c in relink]
     )
-    rows.run(
-        insert(table),
+    rows.insert(
+        table,
         [
             {"location_id": ids[c.name], "position": i, "discipline": d}
             for c in (*created, *relink)
@@ -298,8 +313,8 @@ def _upsert_sessions(
 ) -> None:
     created, changed = _split(changes)
     session_ids = ids["session"]
-    rows.run(
-        insert(t.sessions),
+    rows.insert(
+        t.sessions,
         [{"id": session_ids[c.name], **_session_row(desired.sessions[c.name])} for c in created],
     )
     columns = tuple(_session_row(next(iter(desired.sessions.values()))) if desired.sessions else ())
@@ -327,8 +342,8 @@ def _upsert_sessions(
             delete(table).where(table.c.session_id == bindparam("_id")),
             [{"_id": session_ids[c.name]} for c in relink],
         )
-        rows.run(
-            insert(table),
+        rows.insert(
+            table,
             [
                 {"session_id": session_ids[c.name], "position": i, **link}
                 for c in (*created, *relink)

@@ -1,0 +1,33 @@
+"""``sessconf charges --client ID``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sessconf.cli.options import dir_option, format_option, open_store, store_option
+
+
+@click.command("charges")
+@click.option("--client", required=True, help="The client whose case file to show.")
+@dir_option
+@store_option
+@format_option("text", "json")
+def command(client: str, root: Path, store_flag: str | None, fmt: str) -> int:
+    """A client's case-file charges, as they were when each appointment arrived."""
+    from sessconf.output.jsonfmt import dumps
+
+    with open_store(root, store_flag) as store:
+        found = store.booking().charges(client)
+    if fmt == "json":
+        click.echo(dumps([c.to_dict() for c in found]), nl=False)
+        return 0
+    if not found:
+        click.echo(f"No charges for client {client}.")
+    for c in found:
+        click.echo(
+            f"appointment {c.appointment:>6}  {c.name} ({c.billing_item})  {c.quantity} × {c.unit_price:.2f}"
+            f" = {c.amount:.2f} {c.currency}"
+        )
+    return 0
