@@ -183,7 +183,8 @@ def parse_yaml(path: Path, raw: bytes, *, positions: bool = True) -> YamlDocumen
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_problem(path, text, exc))
+        # A quote left open often ends the file's structure later on: report the quote instead.
+        problems.append(_runaway_quote_before_error(path, text) or _syntax_problem(path, text, exc))
         return YamlDocument(None, smap, problems, suppressions)
     except yaml.reader.ReaderError as exc:
         problems.append(_reader_problem(path, text, exc))
@@ -265,14 +266,40 @@ def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnos
             "a tab character is not allowed here (YAML indents with spaces)",
             "replace the tab with spaces",
         )
+    if context == "while scanning a simple key" and opened is not None:
+        # ``discipline massage`` among ``key: value`` lines: the key's ':' is missing.
+        return R.YAML_SYNTAX.at(
+            path,
+            (opened.line + 1, opened.column + 1),
+            "invalid YAML: this line has no ':' after its key",
+            "write key: value",
+        )
     if problem.startswith("exceeded maximum nesting depth"):
         return R.TOO_COMPLEX.at(path, pos, f"the document is nested more than {MAX_DEPTH} levels deep")
     if problem.startswith("mapping values are not allowed"):
+        key = _KEY_LINE.match(line_text)
+        if key is not None and key.end() >= pos[1] - 1:  # the ':' ends the first word of its line
+            indent = len(line_text) - len(line_text.lstrip(" "))
+            return R.YAML_SYNTAX.at(
+                path,
+                (pos[0], indent + 1),
+                f"invalid YAML: this key is read as more of the text on line {pos[0] - 1}",
+                f"indent it like the keys around it, or add the ':' missing on line {pos[0] - 1}",
+            )
         return R.YAML_SYNTAX.at(
             path,
             pos,
             "invalid YAML: a ': ' inside a value that is not quoted",
             "quote the value if the ': ' is part of it",
+        )
+    if problem.startswith("found undefined alias"):
+        alias = re.match(r"\*([^\s,\[\]{}]+)", line_text[pos[1] - 1 :])
+        name = alias.group(1) if alias else "?"
+        return R.YAML_SYNTAX.at(
+            path,
+            pos,
+            f"invalid YAML: the alias '*{name}' has no anchor",
+            f"write &{name} on the value it repeats",
         )
     suffix = f" {context}" if context and context != problem else ""
     return R.YAML_SYNTAX.at(path, pos, f"invalid YAML: {problem}{suffix}")
@@ -633,24 +660,51 @@ class _Builder:
         self.smap.tainted.add(path)
 
     def _check_unclosed_quote(self, node: yaml.ScalarNode, path: KeyPath) -> None:
-        """A quoted value over several lines that takes in ``key:`` lines lacks its closing quote."""
-        lines = self._lines()
-        start, end = node.start_mark.line, min(node.end_mark.line, len(lines) - 1)
-        first = lines[start]
-        indent = len(first) - len(first.lstrip(" "))
-        for number in range(start + 1, end + 1):
-            line = lines[number]
-            if _KEY_LINE.match(line) and len(line) - len(line.lstrip(" ")) <= indent:
-                shown = line.strip() if len(line.strip()) <= 40 else line.strip()[:37] + "..."
-                self._problem(
-                    R.YAML_SYNTAX,
-                    node,
-                    f"this quoted text is not closed on its line: it runs on and takes in "
-                    f"line {number + 1} ('{shown}')",
-                    f"add the closing quote on line {start + 1}",
-                )
-                self.smap.tainted.add(path[:-1])  # the entries it took in are missing
-                return
+        problem = _runaway_quote(self.path, self._lines(), node.start_mark, node.end_mark)
+        if problem is not None:
+            self.problems.append(problem)
+            self.smap.tainted.add(path[:-1])  # the entries it took in are missing
+
+
+def _runaway_quote(path: Path, lines: list[str], start: yaml.Mark, end: yaml.Mark) -> Diagnostic | None:
+    """A quoted value over several lines that takes in ``key:`` lines lacks its closing quote."""
+    first = lines[start.line]
+    indent = len(first) - len(first.lstrip(" "))
+    for number in range(start.line + 1, min(end.line, len(lines) - 1) + 1):
+        line = lines[number]
+        if _KEY_LINE.match(line) and len(line) - len(line.lstrip(" ")) <= indent:
+            shown = line.strip() if len(line.strip()) <= 40 else line.strip()[:37] + "..."
+            return R.YAML_SYNTAX.at(
+                path,
+                (start.line + 1, start.column + 1),
+                f"this quoted text is not closed on its line: it runs on and takes in "
+                f"line {number + 1} ('{shown}')",
+                f"add the closing quote on line {start.line + 1}",
+            )
+    return None
+
+
+def _runaway_quote_before_error(path: Path, text: str) -> Diagnostic | None:
+    """The first quoted value that ran over ``key:`` lines before the parser gave up, if any."""
+    if "'" not in text and '"' not in text:
+        return None
+    lines = text.splitlines()
+    try:
+        for token in yaml.scan(text, Loader=_TOKEN_LOADER):
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in _QUOTES
+                and token.end_mark.line != token.start_mark.line
+            ):
+                problem = _runaway_quote(path, lines, token.start_mark, token.end_mark)
+                if problem is not None:
+                    return problem
+    except yaml.YAMLError:
+        pass  # where the parser stopped
+    return None
+
+
+_TOKEN_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def dump_value(value: object) -> str:
@@ -666,7 +720,7 @@ _PLAIN_CHARS = re.compile(
     r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]+"
 )
 _PLAIN_FIRST_NOT = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_NOT = frozenset(",[]{}:")
+_FLOW_NOT = frozenset(",[]{}:?")  # PyYAML ends a plain scalar at these in a flow
 _NOT_IN_DOUBLE_QUOTES = re.compile(
     r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
@@ -713,7 +767,7 @@ def _plain_is_exact(text: str, flow: bool) -> bool:
     ):
         return False
     # Both readings must give text: PyYAML's (dates, merge keys, ...) and ours (YAML 1.1 numbers).
-    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:  # type: ignore[no-untyped-call]
         return False
     if text[0] in _NUMBER_START and (_INT_RE.fullmatch(text) or _FLOAT_RE.fullmatch(text)):
         return False

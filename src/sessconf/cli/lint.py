@@ -20,15 +20,23 @@ if TYPE_CHECKING:
 @dir_option
 @format_option("text", "json", "github", "sarif")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool) -> int:
+@click.option(
+    "--changed",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="A file the change touches (repeatable): with --format github its diagnostics come first, "
+    "and every diagnostic is still reported.",
+)
+def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed: tuple[Path, ...]) -> int:
     """Check the repository's files and cross-references.
 
     The whole repository is loaded; the diagnostics of PATHS are reported (all files when none is
     given, or when a catalogue, pyproject.toml or a template is among them).
 
-    With --format github, the diagnostics of PATHS come first (GitHub shows only the first few
-    annotations of a step), and when GITHUB_STEP_SUMMARY names a file, the full table of
-    diagnostics is appended to it.
+    With --format github, errors come first, and the diagnostics of PATHS and of the --changed
+    files first among them (GitHub shows only the first few annotations of a step); when
+    GITHUB_STEP_SUMMARY names a file, the full table of diagnostics is appended to it.
     """
     from sessconf.lint import lint
     from sessconf.output import render
@@ -38,10 +46,11 @@ def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool) -> int:
     if fmt == "github":
         from sessconf.output import github
 
-        click.echo(github.render_lint(result, ctx, changed=paths), nl=False)
+        first = (*paths, *changed)
+        click.echo(github.render_lint(result, ctx, changed=first), nl=False)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
-            _append_step_summary(Path(summary), result, ctx, paths)
+            _append_step_summary(Path(summary), result, ctx, first)
     else:
         click.echo(render.lint(result, fmt, ctx), nl=False)
     return 1 if result.failed(strict=strict) else 0

@@ -1,34 +1,140 @@
 """A plan as a pull-request comment (GitHub-flavoured Markdown).
 
-Summary first, blocked changes with their fix, charge changes highlighted, details folded in
-``<details>`` blocks. GitHub rejects comments over 65,536 characters, so the rendering stops
-adding changes before that and points at the full plan instead. Plans carry no client data.
+The summary table first, then blocked changes with their fix, the changes of what sessions charge
+on arrival, and every change folded in a ``<details>`` block per entity kind. Plans carry no
+client data (only counts and dates), so neither does the comment.
+
+GitHub rejects comments over 65,536 characters: the rendering stops adding changes before that
+and points at the full plan (``plan.json``, the artifact of the workflow run) instead. Sizes are
+counted in UTF-8 bytes, which is never less than GitHub's count, whatever it counts.
 """
 
 from __future__ import annotations
 
 import html
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sessconf.diagnostics import count
 from sessconf.output import Context
 from sessconf.output.text import charges_text, value_text
 
 if TYPE_CHECKING:
+    from sessconf.diagnostics import Diagnostic
     from sessconf.plan import Change, Plan
 
-MAX_CHARS = 65_536
+GITHUB_LIMIT = 65_536  # GitHub's limit on a comment body
+# Room for what a workflow may add under the plan (the commit it was made for, a link to the run).
+MAX_CHARS = GITHUB_LIMIT - 1_024
 MAX_CHARGE_ROWS = 50
+MAX_WARNINGS = 100
 MARKER = "<!-- sessconf-plan -->"  # lets a workflow find and update its own comment
 _TITLES = {"location": "Locations", "billing_item": "Billing items", "session": "Sessions"}
 _ICONS = {"create": "➕", "update": "✏️", "rename": "🔁", "archive": "🗄️", "unarchive": "📤", "delete": "🗑️"}
+_ACTIONS = ("create", "update", "rename", "archive", "unarchive", "delete")
 
 
-def _cell(text: object) -> str:
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", "<br>")
+def artifact_pointer(environ: Mapping[str, str]) -> str:
+    """Where the full plan is: the artifacts of this workflow run, when running in one."""
+    repository, run_id = environ.get("GITHUB_REPOSITORY"), environ.get("GITHUB_RUN_ID")
+    if repository and run_id:
+        run = f"{environ.get('GITHUB_SERVER_URL', 'https://github.com')}/{repository}/actions/runs/{run_id}"
+        return f"`plan.json` in the artifacts of [this workflow run]({run})"
+    return "the full plan: `sessconf diff`, or `sessconf diff --out plan.json`"
 
 
-def _code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
+def render_plan(plan: Plan, ctx: Context, *, artifact: str | None = None, max_chars: int = MAX_CHARS) -> str:
+    """The plan as one comment body, at most ``max_chars`` (UTF-8 bytes).
+
+    ``artifact`` says where the full plan is when changes had to be left out; by default the
+    artifacts of the GitHub Actions run named by ``$GITHUB_REPOSITORY`` and ``$GITHUB_RUN_ID``.
+    """
+    pointer = artifact if artifact is not None else artifact_pointer(os.environ)
+    footer = [f"<sub>{_text(plan.summary_line())}</sub>"]
+    # The note on what was left out is written last, but its room is kept from the start.
+    worst_note = _omitted_note(len(plan.changes), len(plan.diagnostics), pointer)
+    out = _Writer(max_chars - _size(worst_note) - sum(_size(line) + 1 for line in footer) - 2)
+    for line in _header(plan):
+        out.force(line)
+
+    hidden = 0
+    if plan.blocked:
+        hidden += _blocked(out, plan)
+    _charges(out, plan)
+    for kind, title in _TITLES.items():
+        changes = [c for c in plan.changes if c.entity == kind and not c.blocked]
+        if changes:
+            blocks = [_change_block(c, plan.currency) for c in changes]
+            hidden += out.folded(f"{title}: {_counted(changes)}", blocks)
+    hidden_warnings = 0
+    if plan.diagnostics:
+        lines = [_diagnostic_line(d, ctx) for d in plan.diagnostics[:MAX_WARNINGS]]
+        summary = count(len(plan.diagnostics), "lint warning")
+        hidden_warnings = out.folded(summary, lines) + len(plan.diagnostics) - len(lines)
+    if hidden or hidden_warnings:
+        if out.lines[-1]:
+            out.force("")
+        out.force(_omitted_note(hidden, hidden_warnings, pointer))
+    for line in footer:
+        out.force(line)
+    return "\n".join(out.lines) + "\n"
+
+
+def _header(plan: Plan) -> list[str]:
+    s = plan.summary
+    counts = [str(s[action]) for action in _ACTIONS]
+    blocked = f"⛔ **{s['blocked']}**" if s["blocked"] else "0"
+    lines = [
+        MARKER,
+        "### sessconf plan",
+        "",
+        f"Store: {_code(plan.store)}",
+        "",
+        "| create | update | rename | archive | unarchive | delete | blocked |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| " + " | ".join([*counts, blocked]) + " |",
+        "",
+    ]
+    if plan.empty:
+        lines += ["✅ No changes: the store matches the repository.", ""]
+    for violation in plan.threshold_violations:
+        lines += [
+            "> [!WARNING]",
+            f"> Safety threshold: {_text(violation)}; `sessconf apply` refuses this plan without `--force`.",
+            "",
+        ]
+    return lines
+
+
+def _blocked(out: _Writer, plan: Plan) -> int:
+    """Blocked changes, each with its fix; returns how many did not fit."""
+    blocked = plan.blocked
+    title = f"#### ⛔ Blocked: {count(len(blocked), 'change')} cannot be applied"
+    return out.section([title, ""], [_change_block(c, plan.currency) for c in blocked], [""])
+
+
+def _charges(out: _Writer, plan: Plan) -> None:
+    """What the sessions that stay will charge on arrival, before → after, as a table.
+
+    Created and deleted sessions say what they charge in their own entries.
+    """
+    charged = [
+        c
+        for c in plan.changes
+        if c.entity == "session" and c.action not in ("create", "delete") and not c.blocked
+        if c.charges is not None and c.charges[0] != c.charges[1]
+    ]
+    rows = [
+        f"| {_code(c.name)} | {_money(before, plan.currency)} | **{_money(after, plan.currency)}** |"
+        for c in charged
+        for before, after in [c.charges or (None, None)]
+    ]
+    head = ["#### 💲 Charges on arrival", "", "| session | before | after |", "| --- | ---: | ---: |"]
+    more = "| … {} more (in the changes below) | | |"
+    out.section(head, rows[:MAX_CHARGE_ROWS], [""], more=more, total=len(rows))
 
 
 def _change_block(change: Change, currency: str) -> str:
@@ -38,93 +144,131 @@ def _change_block(change: Change, currency: str) -> str:
         head += f" (was {_code(change.old_name)})"
     lines = [f"- {head}"]
     if change.blocked:
-        lines.append(f"  - ⛔ **blocked**: {_cell(change.reason)}")
-    if change.action not in ("create", "delete"):
-        for key, (old, new) in change.fields.items():
-            if key != "name":
-                lines.append(f"  - {_code(key)}: {_cell(value_text(old))} → {_cell(value_text(new))}")
+        lines.append(f"  - ⛔ **blocked**: {_text(change.reason or 'blocked')}")
+    for key, (old, new) in change.fields.items():
+        if key == "name" or change.action == "delete":
+            continue
+        if change.action == "create":
+            if not _is_default(change, key):
+                lines.append(f"  - {_code(key)}: {_code(value_text(new))}")
+        else:
+            lines.append(f"  - {_code(key)}: {_code(value_text(old))} → {_code(value_text(new))}")
     if change.charges is not None and change.charges[0] != change.charges[1]:
-        lines.append(f"  - 💲 charges on arrival: **{_cell(charges_text(*change.charges, currency))}**")
-    lines.extend(f"  - ⚠️ {_cell(w)}" for w in change.warnings)
+        lines.append(f"  - 💲 charges on arrival: **{_text(charges_text(*change.charges, currency))}**")
+    lines.extend(f"  - ⚠️ {_text(w)}" for w in change.warnings)
     return "\n".join(lines)
 
 
-def render_plan(plan: Plan, ctx: Context, *, artifact: str = "the plan artifact (plan.json)") -> str:
-    s = plan.summary
-    out = [
-        MARKER,
-        "### sessconf plan",
-        "",
-        f"Store: {_code(plan.store)}",
-        "",
-        "| create | update | rename | archive | unarchive | delete | blocked |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        "| "
-        + " | ".join(str(s[k]) for k in ("create", "update", "rename", "archive", "unarchive", "delete"))
-        + f" | {'⛔ ' if s['blocked'] else ''}{s['blocked']} |",
-        "",
-    ]
-    if plan.empty:
-        out.append("✅ No changes: the store matches the repository.")
-    for violation in plan.threshold_violations:
-        out.append(
-            f"> [!WARNING]\n> Safety threshold: {_cell(violation)}; `sessconf apply` needs `--force`.\n"
-        )
-    if plan.blocked:
-        out.append("#### ⛔ Blocked changes")
-        out.append("")
-        out.extend(_change_block(c, plan.currency) for c in plan.blocked)
-        out.append("")
-    charged = [c for c in plan.changes if c.charges and c.charges[0] != c.charges[1] and not c.blocked]
-    if charged:
-        out += ["#### 💲 Charges on arrival", "", "| session | before | after |", "| --- | ---: | ---: |"]
-        for c in charged[:MAX_CHARGE_ROWS]:
-            before, after = c.charges or (None, None)
-            unit = plan.currency if after else ""
-            out.append(f"| {_code(c.name)} | {before or '—'} | {after or '—'} {unit} |")
-        if len(charged) > MAX_CHARGE_ROWS:
-            out.append(f"| … {len(charged) - MAX_CHARGE_ROWS} more | | |")
-        out.append("")
-    footer = [f"<sub>{_cell(plan.summary_line())}</sub>"]
-    if plan.diagnostics:
-        warnings = "\n".join(
-            f"- {_code(ctx.repo_rel(d.path))}:{d.line}:{d.column} {d.code} {_cell(d.message)}"
-            for d in plan.diagnostics[:100]
-        )
-        summary = f"{len(plan.diagnostics)} lint warning(s)"
-        footer.insert(0, f"<details><summary>{summary}</summary>\n\n{warnings}\n\n</details>\n")
-    body = "\n".join(out)
-    budget = MAX_CHARS - len(body) - sum(len(f) + 1 for f in footer) - 400
-    sections, shown = _details(plan, budget)
-    if shown < len(plan.changes):
-        hidden = len(plan.changes) - shown
-        sections.append(
-            f"\n> [!NOTE]\n> {hidden} more change(s) are not shown here (comment size limit); "
-            f"see {artifact} for the full plan.\n"
-        )
-    return "\n".join([body, *sections, *footer]) + "\n"
+def _is_default(change: Change, key: str) -> bool:
+    """A created entity's field left at its default (not worth a line of the comment)."""
+    if change.new is None:
+        return False
+    value = getattr(change.new, key)
+    defaults = type(change.new)._field_defaults
+    return value is None or (key in defaults and value == defaults[key])
 
 
-def _details(plan: Plan, budget: int) -> tuple[list[str], int]:
-    sections: list[str] = []
-    shown = 0
-    used = 0
-    for kind, title in _TITLES.items():
-        changes = [c for c in plan.changes if c.entity == kind and not c.blocked]
-        if not changes:
-            continue
-        header = f"<details><summary>{title}: {len(changes)} change(s)</summary>\n"
-        blocks = []
-        for change in changes:
-            block = _change_block(change, plan.currency)
-            if used + len(block) + len(header) + 20 > budget:
+def _diagnostic_line(d: Diagnostic, ctx: Context) -> str:
+    hint = f" ({d.hint})" if d.hint else ""
+    where = f"{ctx.repo_rel(d.path)}:{d.line}:{d.column}"
+    return f"- {_code(where)} {d.severity.value} {d.code}: {_text(d.message + hint)}"
+
+
+def _omitted_note(changes: int, warnings: int, pointer: str) -> str:
+    parts = []
+    if changes:
+        parts.append(f"{count(changes, 'change')}")
+    if warnings:
+        parts.append(f"{count(warnings, 'lint warning')}")
+    what = " and ".join(parts) or "nothing"
+    return (
+        f"> [!NOTE]\n> {what} not shown here: a pull-request comment holds at most "
+        f"{GITHUB_LIMIT:,} characters. See {pointer}.\n"
+    )
+
+
+def _counted(changes: list[Change]) -> str:
+    by_action = {a: sum(1 for c in changes if c.action == a) for a in _ACTIONS}
+    return ", ".join(f"{n} to {a}" for a, n in by_action.items() if n)
+
+
+def _money(amount: str | None, currency: str) -> str:
+    return "nothing" if amount is None else f"{amount} {currency}"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _text(text: str) -> str:
+    """Plain text in Markdown: no HTML, no line breaks (backticks keep their meaning)."""
+    return html.escape(text, quote=False).replace("\r", "").replace("\n", " ")
+
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span: literal whatever it holds (Markdown, HTML, @mentions)."""
+    text = text.replace("\r", "").replace("\n", " ")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""  # so that a backtick at either end is not read as the fence
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+@dataclass
+class _Writer:
+    """Lines of the comment, within a byte budget."""
+
+    left: int
+    lines: list[str] = field(default_factory=list)
+
+    def force(self, line: str) -> None:
+        """Add a line whatever the budget (the header, and the note whose room was kept)."""
+        self.lines.append(line)
+        self.left -= _size(line) + 1
+
+    def section(
+        self,
+        opening: list[str],
+        items: list[str],
+        closing: list[str],
+        *,
+        more: str | None = None,
+        total: int = 0,
+    ) -> int:
+        """``opening``, as many ``items`` as fit, ``closing``; nothing when not even one fits.
+
+        ``items`` may be the first of ``total`` items: then the ``more`` line (a format string
+        for the number left out) follows them when some are left out. Returns how many of
+        ``items`` were left out.
+        """
+        total = max(total, len(items))
+        kept = _lines_size(closing) + (_size(more.format(total)) + 1 if more else 0)
+        if not items or _lines_size(opening) + _size(items[0]) + 1 + kept > self.left:
+            return len(items)
+        self.left -= kept  # room to close the section, whatever fits in it
+        for line in opening:
+            self.force(line)
+        shown = 0
+        for item in items:
+            if _size(item) + 1 > self.left:
                 break
-            blocks.append(block)
-            used += len(block) + 1
-        shown += len(blocks)
-        if blocks:
-            sections.append(header + "\n" + "\n".join(blocks) + "\n\n</details>")
-            used += len(header) + 12
-        if len(blocks) < len(changes):
-            break
-    return sections, shown + len(plan.blocked)
+            self.force(item)
+            shown += 1
+        self.left += kept
+        if more is not None and shown < total:
+            self.force(more.format(total - shown))
+        for line in closing:
+            self.force(line)
+        return len(items) - shown
+
+    def folded(self, summary: str, blocks: list[str]) -> int:
+        """A ``<details>`` block of as many ``blocks`` as fit; returns how many did not."""
+        opening = [f"<details><summary>{_text(summary)}</summary>", ""]
+        return self.section(opening, blocks, ["", "</details>", ""])
+
+
+def _lines_size(lines: list[str]) -> int:
+    return sum(_size(line) + 1 for line in lines)

@@ -1,7 +1,9 @@
 """Connections and transactions: the one place that knows SQLite from PostgreSQL.
 
 - Reads never write: a SQLite store that does not exist is not created (callers see an empty
-  store), and existing ones are opened read-only; PostgreSQL reads run in READ ONLY transactions.
+  store), and existing ones are opened read-only (after rolling back a journal left by a writer
+  that was killed, which SQLite does only on a writable connection); PostgreSQL reads run in READ
+  ONLY transactions.
 - Writes are serialised: SQLite takes the write lock up front (``BEGIN IMMEDIATE``) with a busy
   timeout; PostgreSQL takes a transaction-level advisory lock under a ``lock_timeout``.
 - Error messages never carry the URL's password.
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -119,7 +122,9 @@ class Database:
         """
         with self._translate_errors(), self._engine(False).begin() as conn:
             if self.dialect == "postgresql":
-                conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 1000)}ms'"))
+                # at least 1 ms: PostgreSQL reads 0 as "wait forever" (SQLite as "do not wait")
+                wait_ms = max(1, math.ceil(self.lock_timeout * 1000))
+                conn.execute(text(f"SET LOCAL lock_timeout = '{wait_ms}ms'"))
                 if exclusive:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLY_LOCK_KEY})
             yield conn

@@ -1,0 +1,106 @@
+"""``sessconf list`` and ``sessconf show``: sessions as the store holds them, as text or JSON."""
+
+from __future__ import annotations
+
+from sessconf.diagnostics import count
+from sessconf.output import Context, Styles
+from sessconf.output.jsonfmt import dumps
+from sessconf.state import SessionState, to_plain
+from sessconf.view import SessionView, Which
+
+_HEADERS = ("NAME", "DURATION", "DISCIPLINE", "LOCATIONS", "DESCRIPTION")
+_NONE = {"bookable": "No bookable sessions", "archived": "No archived sessions", "all": "No sessions"}
+
+
+def render_list(sessions: list[SessionState], which: Which, fmt: str, ctx: Context) -> str:
+    if fmt == "json":
+        return dumps([to_plain(s) for s in sessions])
+    if not sessions:
+        return f"{_NONE[which]} in the store.\n"
+    styles = Styles(ctx.color)
+    rows = [
+        (
+            s.name,
+            f"{s.duration} min",
+            s.discipline,
+            ", ".join(s.locations),
+            _one_line(s.description) + (" (archived)" if which == "all" and s.archived else ""),
+        )
+        for s in sessions
+    ]
+    widths = [max(len(row[i]) for row in [_HEADERS, *rows]) for i in range(len(_HEADERS) - 1)]
+    lines = [styles.bold(_row(_HEADERS, widths))]
+    lines += [_row(row, widths) for row in rows]
+    archived = sum(1 for s in sessions if s.archived)
+    total = count(len(sessions), "session")
+    lines.append(f"{total} ({archived} archived)" if which == "all" else total)
+    return "\n".join(lines) + "\n"
+
+
+def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
+    if fmt == "json":
+        return dumps(view.to_dict())
+    styles = Styles(ctx.color)
+    s = view.session
+    fields = [
+        ("description", _one_line(s.description)),
+        ("discipline", s.discipline),
+        ("color", s.color),
+        ("duration", f"{s.duration} minutes"),
+        ("archived", _bool(s.archived)),
+        ("previous_names", ", ".join(s.previous_names) or "(none)"),
+        ("max_attendees", str(s.max_attendees) + (" (a group session)" if s.max_attendees > 1 else "")),
+        ("online_booking", _bool(s.online_booking)),
+        ("buffer_before", f"{s.buffer_before} minutes"),
+        ("buffer_after", f"{s.buffer_after} minutes"),
+        ("telehealth", _bool(s.telehealth)),
+    ]
+    width = max(len(key) for key, _ in fields) + 1
+    lines = [styles.bold(f"session {s.name}")]
+    lines += [f"  {key + ':':<{width}} {value}" for key, value in fields]
+
+    lines.append("locations:")
+    name_width = max((len(name) for name, _ in view.locations), default=0)
+    for name, loc in view.locations:
+        if loc is None:
+            lines.append(f"  {name:<{name_width}}  (not in the store)")
+            continue
+        archived = " (archived: takes no bookings)" if loc.archived else ""
+        lines.append(f"  {name:<{name_width}}  {_one_line(loc.display_name)}, {loc.timezone}{archived}")
+
+    lines.append("billing items:" if view.lines else "billing items: (none)")
+    item_width = max((len(line.item) for line in view.lines), default=0)
+    prices = [
+        f"{line.quantity} × ?"
+        if line.unit_price is None
+        else f"{line.quantity} × {line.unit_price:.2f} {line.currency}"
+        for line in view.lines
+    ]
+    price_width = max((len(price) for price in prices), default=0)
+    for line, price in zip(view.lines, prices, strict=True):
+        if line.unit_price is None:
+            about = "(not in the store)"
+        else:
+            about = _one_line(line.name or "") + ("  (archived: not charged)" if line.archived else "")
+        lines.append(f"  {line.item:<{item_width}}  {price:<{price_width}}  {about}")
+
+    total = view.total
+    if total is None:
+        parts = sorted({f"{line.currency}" for line in view.lines if line.amount is not None})
+        lines.append(styles.cyan(f"charges on arrival: items in several currencies ({', '.join(parts)})"))
+    else:
+        lines.append(styles.cyan(f"charges on arrival: {total:.2f} {view.currency}"))
+    return "\n".join(lines) + "\n"
+
+
+def _row(cells: tuple[str, ...], widths: list[int]) -> str:
+    padded = [f"{cell:<{width}}" for cell, width in zip(cells, widths, strict=False)]
+    return "  ".join([*padded, cells[-1]]).rstrip()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"

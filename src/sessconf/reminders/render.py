@@ -1,0 +1,121 @@
+"""Reminders for people to read: what ``sessconf render`` shows (SPEC §4, §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sessconf.loader import Entry, Repository
+from sessconf.model import Session
+from sessconf.reminders import dates
+from sessconf.reminders.sms import SmsLength, sms_length
+from sessconf.reminders.templates import (
+    CHANNELS,
+    Channel,
+    CompiledTemplate,
+    Email,
+    ReminderError,
+    load_source,
+)
+from sessconf.reminders.variables import reminder_vars
+from sessconf.timeparse import parse_start
+
+SAMPLE_FIRST_NAME = "Alex"
+SAMPLE_LAST_NAME = "Martin"
+SAMPLE_TIME = time(10, 0)  # on the next day, when no start is given
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """The reminders of one session at one location, for one appointment."""
+
+    session: str
+    location: str
+    locale: str
+    start: datetime
+    end: datetime
+    sms: str | None
+    sms_length: SmsLength | None
+    email: Email | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "session": self.session,
+            "location": self.location,
+            "locale": self.locale,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
+        if self.sms is not None and self.sms_length is not None:
+            out["sms"] = {
+                "text": self.sms,
+                "segments": self.sms_length.segments,
+                "encoding": self.sms_length.encoding,
+                "length": self.sms_length.units,
+                "forced_by": self.sms_length.forced_by,
+            }
+        if self.email is not None:
+            out["email"] = {"subject": self.email.subject, "text": self.email.text, "html": self.email.html}
+        return out
+
+
+class Renderer:
+    """Renders the reminders of a repository's sessions (templates compiled once)."""
+
+    def __init__(self, repo: Repository, channels: tuple[Channel, ...] = CHANNELS) -> None:
+        self.repo = repo
+        self.locale = repo.settings.locale
+        try:
+            dates.babel_locale(self.locale)
+        except dates.LocaleError as exc:
+            raise ReminderError(repo.root / "pyproject.toml", 1, str(exc)) from None
+        self.templates = {
+            channel: CompiledTemplate(load_source(repo.root, channel, self.locale)) for channel in channels
+        }
+
+    def render(
+        self,
+        session: Entry[Session],
+        location_id: str,
+        *,
+        start: str | None = None,
+        first_name: str = SAMPLE_FIRST_NAME,
+        last_name: str = SAMPLE_LAST_NAME,
+    ) -> Reminder:
+        """Raises :class:`ReminderError` for a template that fails, ``SessconfError`` for a start
+        time that does not exist or is ambiguous at the location."""
+        location = self.repo.locations[location_id].model
+        zone = ZoneInfo(location.timezone)
+        when = parse_start(start, zone) if start is not None else next_day(zone)
+        variables = reminder_vars(
+            session.model,
+            location,
+            when,
+            first_name=first_name,
+            last_name=last_name,
+            clinic_name=self.repo.settings.clinic_name,
+        )
+        sms = self.templates["sms"].render_sms(variables, self.locale) if "sms" in self.templates else None
+        email = (
+            self.templates["email"].render_email(variables, self.locale)
+            if "email" in self.templates
+            else None
+        )
+        return Reminder(
+            session.name,
+            location_id,
+            self.locale,
+            variables.appointment.start,
+            variables.appointment.end,
+            sms,
+            sms_length(sms) if sms is not None else None,
+            email,
+        )
+
+
+def next_day(zone: ZoneInfo) -> datetime:
+    """Tomorrow at 10:00 in ``zone``: a sample appointment."""
+    tomorrow = datetime.now(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, SAMPLE_TIME, tzinfo=zone)

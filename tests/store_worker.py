@@ -1,0 +1,65 @@
+"""A child process for the concurrency tests: store operations through the Python API.
+
+    python tests/store_worker.py apply URL DIR
+        prints "ready", applies DIR (re-planned inside the apply's own transaction, no stamp) and
+        prints the plan's summary as JSON.
+    python tests/store_worker.py book URL SESSION LOCATION CLIENT
+        prints "ready", then for each line read from stdin (an ISO-8601 start with an offset)
+        tries one booking and prints {"ok": true, "id": N} or {"ok": false, "error": ..., "kind": ...}.
+
+Each output line is flushed at once: the test reads them as they come (that is its barrier).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from sessconf.errors import SessconfError
+from sessconf.loader import load_repository
+from sessconf.store import HistoryEntry, Store, StoreUrl
+
+
+def say(value: object) -> None:
+    print(value if isinstance(value, str) else json.dumps(value), flush=True)
+
+
+def apply(url: str, root: str) -> None:
+    repo = load_repository(Path(root))
+    with Store(StoreUrl(url, "--store")) as store:
+        say("ready")
+        done = store.apply(repo, history=HistoryEntry("worker", None, None))
+        say({"summary": done.plan.summary, "rows": done.rows})
+
+
+def book(url: str, session: str, location: str, client: str) -> None:
+    with Store(StoreUrl(url, "--store")) as store:
+        booking = store.booking()
+        say("ready")
+        for line in sys.stdin:
+            start = datetime.fromisoformat(line.strip())
+            try:
+                appointment = booking.book(session, client, location, start)
+            except SessconfError as exc:
+                say({"ok": False, "error": exc.message, "kind": type(exc).__name__})
+            else:
+                say({"ok": True, "id": appointment.id})
+
+
+def main(argv: list[str]) -> None:
+    command, *args = argv
+    if command == "apply":
+        apply(*args)
+    elif command == "book":
+        book(*args)
+    else:
+        raise SystemExit(f"unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+    sys.stdout.flush()
+    os._exit(0)  # as the CLI does: tearing the interpreter down takes longer than the work
