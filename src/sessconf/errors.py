@@ -17,6 +17,10 @@ class SessconfError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type[SessconfError], tuple[str, str | None]]:
+        # keeps the hint when an error crosses a process boundary (sessconf.background)
+        return (type(self), (self.message, self.hint))
+
 
 class UsageError(SessconfError):
     """A bad flag, argument or combination of them: exit status 2."""

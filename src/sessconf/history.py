@@ -5,9 +5,17 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from sessconf.store.write import HistoryEntry
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """Who applied, from which workflow run and commit (one row of the apply history)."""
+
+    actor: str
+    run_url: str | None
+    git_commit: str | None
 
 
 def current(root: Path, actor: str | None = None) -> HistoryEntry:

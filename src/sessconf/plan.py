@@ -8,7 +8,6 @@ Markdown elsewhere (``sessconf.output``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +21,7 @@ from sessconf.settings import Settings
 from sessconf.state import KINDS, ConfigState, Entity, SessionState, digest_of, to_plain
 
 if TYPE_CHECKING:
-    from sessconf.store.read import Snapshot
+    from sessconf.store.snapshot import Snapshot
 
 FORMAT_VERSION = 1
 ACTIONS = ("create", "update", "rename", "archive", "unarchive", "delete")
@@ -67,17 +66,25 @@ class Change:
         return out
 
 
-@dataclass(slots=True)
+@dataclass
 class Plan:
     changes: list[Change]
     store: str  # display URL (no password)
     store_id: str | None
-    config_digest: str  # the store's configuration, when planned
-    model_digest: str  # the repository's model
+    current: ConfigState  # the store's configuration, when planned
+    desired: ConfigState  # the repository's model
     currency: str
     sessions_in_store: int
     threshold_violations: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def config_digest(self) -> str:
+        return self.current.digest()
+
+    @property
+    def model_digest(self) -> str:
+        return self.desired.digest()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -116,14 +123,8 @@ def compute_plan(
     desired: ConfigState,
     snap: Snapshot,
     store_display: str,
-    *,
-    overfull: Callable[[str, int], int] | None = None,
 ) -> tuple[Plan, list[Diagnostic]]:
-    """Compare ``desired`` (from ``repo``) with ``snap``; problems are returned as diagnostics.
-
-    ``overfull(session, new_max)`` counts the future appointments in slots that would exceed a
-    lowered ``max_attendees`` (a query the caller runs only when needed).
-    """
+    """Compare ``desired`` (from ``repo``) with ``snap``; problems are returned as diagnostics."""
     current = snap.config
     changes: list[Change] = []
     problems: list[Diagnostic] = []
@@ -144,7 +145,7 @@ def compute_plan(
             matched.add(old_name)
             if old_name != name:
                 renames[old_name] = name
-            change = _changed(kind, have[old_name], new, current, desired, snap, overfull, renamed)
+            change = _changed(kind, have[old_name], new, current, desired, snap, renamed)
             if change is not None:
                 changes.append(change)
         for name in have:
@@ -155,8 +156,8 @@ def compute_plan(
         changes,
         store_display,
         snap.store_id,
-        current.digest(),
-        desired.digest(),
+        current,
+        desired,
         repo.settings.currency,
         len(current.sessions),
     )
@@ -227,7 +228,6 @@ def _changed(
     current: ConfigState,
     desired: ConfigState,
     snap: Snapshot,
-    overfull: Callable[[str, int], int] | None,
     renamed: dict[str, dict[str, str]],
 ) -> Change | None:
     # A renamed location or billing item is the same one: it does not change the session.
@@ -246,7 +246,7 @@ def _changed(
     warnings: list[str] = []
     charges = None
     if isinstance(old, SessionState) and isinstance(new, SessionState):
-        warnings = _session_warnings(old, new, snap, overfull)
+        warnings = _session_warnings(old, new, snap)
         before, after = _charges(current, old), _charges(desired, new)
         if before != after or "billing_items" in fields:
             charges = (before, after)
@@ -274,9 +274,7 @@ def _following_renames(session: SessionState, renamed: dict[str, dict[str, str]]
     )
 
 
-def _session_warnings(
-    old: SessionState, new: SessionState, snap: Snapshot, overfull: Callable[[str, int], int] | None
-) -> list[str]:
+def _session_warnings(old: SessionState, new: SessionState, snap: Snapshot) -> list[str]:
     warnings = []
     for loc in old.locations:
         if loc not in new.locations:
@@ -286,8 +284,8 @@ def _session_warnings(
                     f"{count(upcoming, 'future appointment')} at '{loc}' stay booked (the location is "
                     "no longer offered for new bookings)"
                 )
-    if new.max_attendees < old.max_attendees and overfull is not None:
-        affected = overfull(old.name, new.max_attendees)
+    if new.max_attendees < old.max_attendees:
+        affected = sum(n for n in snap.future_slots.get(old.name, ()) if n > new.max_attendees)
         if affected:
             warnings.append(
                 f"{count(affected, 'future appointment')} in slots holding more than {new.max_attendees} "

@@ -81,9 +81,14 @@ class ConfigState:
             return self.locations
         return self.billing_items
 
+    # Computed once, when first asked for (possibly in the process that read the store).
+    cached_digest: str | None = None
+
     def digest(self) -> str:
         """sha256 of the canonical form: the same configuration always gives the same digest."""
-        return digest_of(canonical(self))
+        if self.cached_digest is None:
+            self.cached_digest = digest_of(canonical(self))
+        return self.cached_digest
 
     def charge_total(self, session: SessionState) -> Decimal | None:
         """What one arrival of ``session`` charges now (None when a billing item is unknown)."""

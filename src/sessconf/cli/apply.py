@@ -47,6 +47,7 @@ def command(
     or one made for another store are refused, and nothing is written.
     """
     from sessconf import history
+    from sessconf.background import Background
     from sessconf.lint import lint
     from sessconf.output import render
     from sessconf.output.text import render_plan
@@ -55,13 +56,14 @@ def command(
 
     ctx = output_context()
     saved = read_saved_plan(plan_file) if plan_file is not None else None
-    result = lint(root)
-    if result.errors:
-        click.echo(render.lint(result, "text", ctx), nl=False)
-        return 1
     with open_store(root, store_flag) as store:
-        store.db.lock_timeout = lock_timeout
-        plan, problems = store.plan(result.repository)
+        store.lock_timeout = lock_timeout
+        with Background(store.snapshot) as reading:
+            result = lint(root)  # while the store is read in the background
+            if result.errors:
+                click.echo(render.lint(result, "text", ctx), nl=False)
+                return 1
+            plan, problems = store.plan(result.repository, reading.result())
         if problems:
             refused = type(result)(result.repository, problems, result.files)
             click.echo(render.lint(refused, "text", ctx), nl=False)

@@ -25,17 +25,18 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
     Lints first: with lint errors no plan is computed. The store is only read; one that does not
     exist yet reads as empty and is not created.
     """
+    from sessconf.background import Background
     from sessconf.lint import lint
     from sessconf.output import render
     from sessconf.output.jsonfmt import dumps, plan_dict
 
     ctx = output_context()
-    result = lint(root)
-    if result.errors:
-        click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)
-        return 1
-    with open_store(root, store_flag) as store:
-        plan, problems = store.plan(result.repository)
+    with open_store(root, store_flag) as store, Background(store.snapshot) as reading:
+        result = lint(root)  # while the store is read in the background
+        if result.errors:
+            click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)
+            return 1
+        plan, problems = store.plan(result.repository, reading.result())
     if problems:
         result = type(result)(result.repository, problems, result.files)
         click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)

@@ -1,33 +1,33 @@
 """The store: where applied configuration, appointments and charges live (SPEC §7).
 
 :class:`Store` is the Python API; the CLI is a thin layer over it. SQLite and PostgreSQL share one
-code path (SQLAlchemy Core); the differences live in :mod:`sessconf.store.engine`.
+code path (SQLAlchemy Core); the differences live in :mod:`sessconf.store.engine`. SQLAlchemy is
+imported on first use: planning against a store that does not exist yet, or against a snapshot
+read in another process, never loads it.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, update
-from sqlalchemy.engine import Connection
-
 from sessconf.errors import RefusedError
+from sessconf.history import HistoryEntry
 from sessconf.loader import Repository
 from sessconf.plan import Plan, compute_plan
-from sessconf.state import ConfigState, from_repository
-from sessconf.store import schema as t
-from sessconf.store.engine import DEFAULT_LOCK_TIMEOUT, Database
-from sessconf.store.read import SchemaStatus, Snapshot, overfull_slots, read_snapshot, schema_status
+from sessconf.state import from_repository
+from sessconf.store.snapshot import SchemaStatus, Snapshot
 from sessconf.store.url import StoreUrl
-from sessconf.store.write import Failpoint, HistoryEntry, write_plan
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from sessconf.diagnostics import Diagnostic
     from sessconf.store.booking import Booking
+    from sessconf.store.engine import Database
+
+DEFAULT_LOCK_TIMEOUT = 30.0
 
 __all__ = ["ApplyResult", "HistoryEntry", "PlanStamp", "Snapshot", "Store", "StoreUrl"]
 
@@ -55,14 +55,28 @@ class ApplyResult:
 class Store:
     def __init__(self, url: StoreUrl, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.url = url
-        self.db = Database(url, lock_timeout=lock_timeout)
+        self.lock_timeout = lock_timeout
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from sessconf.store.engine import Database
+
+            self._db = Database(self.url, lock_timeout=self.lock_timeout)
+        return self._db
 
     @property
     def display(self) -> str:
         return self.url.display
 
+    def exists(self) -> bool:
+        """False when the store certainly holds nothing yet (a SQLite file not created)."""
+        return not self.url.is_sqlite or self.url.sqlite_path.exists()
+
     def close(self) -> None:
-        self.db.dispose()
+        if self._db is not None:
+            self._db.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -73,8 +87,10 @@ class Store:
     # -- schema -----------------------------------------------------------------------------
 
     def status(self) -> SchemaStatus:
-        if not self.db.exists():
+        if not self.exists():
             return SchemaStatus(False)
+        from sessconf.store.read import schema_status
+
         with self.db.read() as conn:
             return schema_status(conn)
 
@@ -87,23 +103,20 @@ class Store:
 
     def snapshot(self) -> Snapshot:
         """What the store holds now. A store that does not exist reads as empty; nothing is written."""
-        if not self.db.exists():
+        if not self.exists():
             return Snapshot(SchemaStatus(False))
-        with self.db.read() as conn:
-            status = schema_status(conn)
-            status.check_readable(self.display)
-            return read_snapshot(conn, status)
+        from sessconf.store.read import read_snapshot, schema_status
 
-    def plan(self, repo: Repository) -> tuple[Plan, list[Diagnostic]]:
-        """Plan the repository against the store (read-only)."""
-        desired = from_repository(repo)
-        if not self.db.exists():
-            return compute_plan(repo, desired, Snapshot(SchemaStatus(False)), self.display)
         with self.db.read() as conn:
             status = schema_status(conn)
             status.check_readable(self.display)
             snap = read_snapshot(conn, status)
-            return compute_plan(repo, desired, snap, self.display, overfull=_overfull(conn, snap))
+        snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
+        return snap
+
+    def plan(self, repo: Repository, snap: Snapshot | None = None) -> tuple[Plan, list[Diagnostic]]:
+        """Plan the repository against the store (read-only), or against ``snap`` read earlier."""
+        return compute_plan(repo, from_repository(repo), snap or self.snapshot(), self.display)
 
     def apply(
         self,
@@ -120,6 +133,9 @@ class Store:
         repository that changed since that plan was made is refused; blocked changes and exceeded
         thresholds (unless ``force``) are refused too. Nothing is written when anything is refused.
         """
+        from sessconf.store.read import read_snapshot, schema_status
+        from sessconf.store.write import Failpoint, write_plan
+
         failpoint = Failpoint.from_env()
         desired = from_repository(repo)
         with self.db.write() as conn:
@@ -142,7 +158,7 @@ class Store:
             ensure_schema(conn, self.display)
             status = schema_status(conn)
             snap = read_snapshot(conn, status)
-            plan, problems = compute_plan(repo, desired, snap, self.display, overfull=_overfull(conn, snap))
+            plan, problems = compute_plan(repo, desired, snap, self.display)
             if problems:
                 raise RefusedError(problems[0].message, problems[0].hint)
             if expected is not None:
@@ -193,16 +209,16 @@ def _check_stamp(expected: PlanStamp, plan: Plan) -> None:
         )
 
 
-def _overfull(conn: Connection, snap: Snapshot) -> Callable[[str, int], int]:
-    def count(session: str, limit: int) -> int:
-        session_id = snap.ids["session"].get(session)
-        return 0 if session_id is None else overfull_slots(conn, session_id, limit, datetime.now(UTC))
-
-    return count
-
-
 def ensure_schema(conn: Connection, display: str) -> list[str]:
     """Run the migrations the store lacks (creating it when new); returns their names."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, update
+
+    from sessconf.store import schema as t
+    from sessconf.store.read import schema_status
+
     status = schema_status(conn)
     if status.version > t.SCHEMA_VERSION:
         status.check_readable(display)
@@ -226,7 +242,3 @@ def ensure_schema(conn: Connection, display: str) -> list[str]:
     else:
         conn.execute(insert(t.meta).values(key="schema_version", value=version))
     return applied
-
-
-def read_config(conn: Connection) -> ConfigState:
-    return read_snapshot(conn, schema_status(conn)).config

@@ -25,11 +25,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from sessconf.errors import StoreError
+from sessconf.store import DEFAULT_LOCK_TIMEOUT
 from sessconf.store.url import StoreUrl
 
 # pg_advisory_xact_lock key for "one apply at a time" (any constant shared by all sessconf versions)
 APPLY_LOCK_KEY = 0x5E55C0F
-DEFAULT_LOCK_TIMEOUT = 30.0
 
 
 def _recover_hot_journal(path: Path, timeout: float) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,34 +10,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, inspect, select
 from sqlalchemy.engine import Connection
 
-from sessconf import __version__
-from sessconf.errors import StoreError
-from sessconf.state import BillingItemState, BillingLineState, ConfigState, LocationState, SessionState
+from sessconf.state import BillingItemState, BillingLineState, LocationState, SessionState
 from sessconf.store import schema as t
+from sessconf.store.snapshot import SchemaStatus, Snapshot, Usage
 
-
-@dataclass(frozen=True, slots=True)
-class SchemaStatus:
-    exists: bool
-    version: int = 0
-    store_id: str | None = None
-
-    def check_readable(self, display: str) -> None:
-        """Refuse a store whose schema this version of sessconf cannot read."""
-        if not self.exists:
-            return
-        if self.version > t.SCHEMA_VERSION:
-            raise StoreError(
-                f"the store {display} was written by a newer sessconf (schema version {self.version}; "
-                f"sessconf {__version__} knows up to {t.SCHEMA_VERSION})",
-                "upgrade sessconf",
-            )
-        if self.version < t.SCHEMA_VERSION:
-            raise StoreError(
-                f"the store {display} has an older schema "
-                f"(version {self.version}, current {t.SCHEMA_VERSION})",
-                "run `sessconf migrate`",
-            )
+__all__ = ["SchemaStatus", "Snapshot", "Usage", "read_snapshot", "schema_status"]
 
 
 def schema_status(conn: Connection) -> SchemaStatus:
@@ -46,35 +22,6 @@ def schema_status(conn: Connection) -> SchemaStatus:
         return SchemaStatus(False)
     values: dict[str, str] = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
     return SchemaStatus(True, int(values.get("schema_version", "0")), values.get("store_id"))
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """How appointments use one session or location: counts and dates, never who or which."""
-
-    appointments: int = 0  # any status, any date
-    first: datetime | None = None
-    last: datetime | None = None
-    future_booked: int = 0
-
-
-@dataclass(slots=True)
-class Snapshot:
-    """What a store holds: its configuration, the row ids behind it, and appointment usage."""
-
-    status: SchemaStatus
-    config: ConfigState = field(default_factory=ConfigState)
-    ids: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {"session": {}, "location": {}, "billing_item": {}}
-    )
-    session_usage: dict[str, Usage] = field(default_factory=dict)
-    location_usage: dict[str, Usage] = field(default_factory=dict)
-    # (session, location) -> booked future appointments
-    future_at: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    @property
-    def store_id(self) -> str | None:
-        return self.status.store_id
 
 
 def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None = None) -> Snapshot:
@@ -186,6 +133,16 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
             snap.future_at[(session, location)] = int(upcoming)
     snap.session_usage = {name: _usage(entries) for name, entries in per_session.items()}
     snap.location_usage = {name: _usage(entries) for name, entries in per_location.items()}
+    # Future slots holding more than one appointment (group sessions): a lowered max_attendees
+    # is checked against them without another query.
+    slots = (
+        select(a.c.session_id, func.count())
+        .where(a.c.status != "cancelled", a.c.start_utc > now)
+        .group_by(a.c.session_id, a.c.location_id, a.c.start_utc)
+        .having(func.count() > 1)
+    )
+    for session_id, count in _rows(conn, slots):
+        snap.future_slots.setdefault(session_names[session_id], []).append(int(count))
     return snap
 
 
@@ -209,16 +166,3 @@ def _grouped(conn: Connection, table: Any, key: str, value: str) -> dict[int, li
     for k, v in conn.execute(select(c[key], c[value]).order_by(c[key], c.position)).all():
         out[k].append(v)
     return out
-
-
-def overfull_slots(conn: Connection, session_id: int, limit: int, now: datetime) -> int:
-    """Future booked appointments in slots of ``session_id`` holding more than ``limit``."""
-    a = t.appointments
-    counts = (
-        select(func.count().label("n"))
-        .where(a.c.session_id == session_id, a.c.status == "booked", a.c.start_utc > now.replace(tzinfo=None))
-        .group_by(a.c.location_id, a.c.start_utc)
-        .subquery()
-    )
-    total = conn.execute(select(func.coalesce(func.sum(counts.c.n), 0)).where(counts.c.n > limit)).scalar()
-    return int(total or 0)

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +20,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from sessconf.errors import RefusedError
+from sessconf.history import HistoryEntry
 from sessconf.plan import Change, Plan
 from sessconf.state import BillingItemState, ConfigState, LocationState, SessionState
 from sessconf.store import schema as t
 from sessconf.store.engine import Database
-from sessconf.store.read import Snapshot
+from sessconf.store.snapshot import Snapshot
 
 FAILPOINT_ENV = "SESSCONF_FAILPOINT"
 
@@ -60,13 +60,6 @@ class Failpoint:
 
 def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
-
-
-@dataclass(slots=True)
-class HistoryEntry:
-    actor: str
-    run_url: str | None
-    git_commit: str | None
 
 
 class _Rows:
