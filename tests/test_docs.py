@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
 from tests.conftest import ROOT
 
 
@@ -21,3 +27,30 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert readme_commands()[1] in ci
+
+
+def test_the_readme_rule_table_is_generated_from_the_rules() -> None:
+    from sessconf.output.rules import render_rules
+
+    text = (ROOT / "README.md").read_text()
+    table = text.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
+    assert table == render_rules("markdown"), "regenerate with `sessconf rules --format markdown`"
+
+
+def test_the_main_job_lints_applies_and_lists_the_example_clinic(
+    run: Callable[..., Result], clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main_job = readme_commands()[0]
+    steps = [part.strip().removeprefix(".venv/bin/sessconf ") for part in main_job.split("&&")]
+    commands = [step.split() for step in steps if not step.startswith(("python3", ".venv/bin/pip"))]
+    assert [c[0] for c in commands] == ["lint", "apply", "list"]
+    monkeypatch.chdir(clinic)
+    monkeypatch.delenv("SESSCONF_STORE", raising=False)
+    outputs = []
+    for command in commands:
+        result = run(*command)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert (clinic / "sessconf.db").is_file()
+    assert "acupinitial" in outputs[-1]
+    assert "acupcupping" not in outputs[-1]  # archived: listed with --archived or --all
