@@ -19,7 +19,7 @@ from click.testing import Result
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.output import Context, markdown
 from sessconf.plan import Change, Plan
-from sessconf.state import BillingLineState, SessionState
+from sessconf.state import BillingLineState, ConfigState, SessionState
 from sessconf.store import Store
 from sessconf.store.url import resolve
 
@@ -178,7 +178,9 @@ def big_plan(creates: int, *, blocked: int = 0, warnings: int = 0, description: 
         Diagnostic(Path.cwd() / f"sessions/s{i:05d}.yaml", 6, 11, Severity.WARNING, "SC302", "off step " * 20)
         for i in range(warnings)
     ]
-    return Plan(changes, "sqlite:///store.db", None, "c", "m", "CAD", 0, diagnostics=diagnostics)
+    return Plan(
+        changes, "sqlite:///store.db", None, ConfigState(), ConfigState(), "CAD", 0, diagnostics=diagnostics
+    )
 
 
 def size(text: str) -> int:
@@ -218,7 +220,7 @@ def test_the_charges_table_is_capped() -> None:
         )
         for i in range(markdown.MAX_CHARGE_ROWS + 7)
     ]
-    plan = Plan(updates, "sqlite:///store.db", None, "c", "m", "CAD", 0)
+    plan = Plan(updates, "sqlite:///store.db", None, ConfigState(), ConfigState(), "CAD", 0)
     text = markdown.render_plan(plan, Context(), artifact="x")
     rows = [line for line in text.splitlines() if line.startswith("| `s")]
     assert len(rows) == markdown.MAX_CHARGE_ROWS
