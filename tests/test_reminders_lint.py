@@ -15,7 +15,7 @@ from sessconf.lint import lint
 from sessconf.loader import load_repository
 from sessconf.reminders.check import SAMPLE_FIRST_NAME
 from sessconf.reminders.render import Renderer
-from tests.conftest import ACUPINITIAL, WriteRepo
+from tests.conftest import ACUPINITIAL, MINIMAL_LOCATIONS, WriteRepo
 
 LINT_START = "2026-09-30T12:00"  # lint's sample: Wednesday, September 30 at noon
 
@@ -309,3 +309,183 @@ def test_a_breached_bound_stops_rendering_that_template(write_repo: WriteRepo) -
     (found,) = reminder_diagnostics(root)
     assert "more than 50,000 operations" in found.message
     assert time.perf_counter() - started < 5
+
+
+# -- what lint may skip, and what it must still find -----------------------------------------------
+
+
+def test_the_built_in_templates_render_for_any_valid_data() -> None:
+    """Lint renders a built-in template only to count SMS segments (see reminders.builtin): that
+    holds only if it renders for every valid session and location, with every time zone, the
+    longest fields (made of '&', which HTML escaping lengthens most) and the longest clinic name
+    taken on trust."""
+    import zoneinfo
+    from datetime import datetime
+
+    from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session
+    from sessconf.reminders.builtin import CLINIC_NAME_MAX, WRITTEN_FOR
+    from sessconf.reminders.sandbox import OUTPUT_CAP
+    from sessconf.reminders.templates import CHANNELS, CompiledTemplate, load_source
+    from sessconf.reminders.variables import reminder_vars
+
+    longest = "&" * TEXT_MAX
+    sessions = [
+        Session(
+            name="s" * NAME_MAX,
+            description=longest,
+            discipline="d" * NAME_MAX,
+            locations=["x"],
+            color="#ffffff",
+            duration=600,
+            telehealth=telehealth,
+            max_attendees=attendees,
+        )
+        for telehealth in (False, True)
+        for attendees in (1, 100)
+    ]
+    zones = sorted(zoneinfo.available_timezones())
+    assert len(zones) > 300
+    for locale in sorted(WRITTEN_FOR):
+        templates = [CompiledTemplate(load_source(Path("/nowhere"), channel, locale)) for channel in CHANNELS]
+        assert all(t.source.builtin for t in templates)
+        for index, zone in enumerate(zones):
+            address = None if index % 2 else longest
+            location = Location(name=longest, timezone=zone, address=address)
+            for model in sessions if index < 4 else sessions[index % 2 :: 2]:
+                start = datetime(2026, 9, 30, 12, 0, tzinfo=zoneinfo.ZoneInfo(zone))
+                variables = reminder_vars(
+                    model, location, start, first_name=SAMPLE_FIRST_NAME, last_name="M" * 64,
+                    clinic_name="&" * CLINIC_NAME_MAX,
+                )  # fmt: skip
+                sms = templates[0].render_sms(variables, locale)
+                email = templates[1].render_email(variables, locale)
+                assert max(len(sms), len(email.text), len(email.html or "")) < OUTPUT_CAP // 2
+
+
+def test_with_sms_too_long_off_lint_renders_nothing_with_the_built_in_templates(
+    write_repo: WriteRepo,
+) -> None:
+    root = write_repo(
+        sessions={"acupinitial": session(LONG)},
+        pyproject='[tool.sessconf]\nclinic_name = "Harbourview"\n[tool.sessconf.rules]\nSC402 = "off"\n',
+    )
+    code = f"""
+import sys
+from pathlib import Path
+import sessconf.lint
+result = sessconf.lint.lint(Path({str(root)!r}), jobs=1)
+print("jinja2" in sys.modules, "babel" in sys.modules, len(result.diagnostics))
+"""
+    assert run_python(code) == "False False 0"
+
+
+@pytest.mark.parametrize(("template", "expected"), BROKEN_TEMPLATES)
+def test_with_sms_too_long_off_template_errors_are_still_found(
+    write_repo: WriteRepo, template: str, expected: tuple[int, str, str | None]
+) -> None:
+    root = write_repo(
+        sessions={
+            "acupinitial": session(LONG),
+            "virtual": session("By video", "virtual", "telehealth: true\n"),
+        },
+        files={"templates/reminder.sms.j2": template},
+        pyproject='[tool.sessconf.rules]\nSC402 = "off"\n',
+    )
+    found = reminder_diagnostics(root)
+    assert [(where(root, d), d.message, d.hint) for d in found] == [
+        (("templates/reminder.sms.j2", expected[0], 1, "SC401"), expected[1], expected[2])
+    ]
+
+
+@pytest.mark.parametrize("sms_off", [False, True], ids=["sms-on", "sms-off"])
+def test_a_clinic_name_too_long_for_the_built_in_templates_is_found(
+    write_repo: WriteRepo, sms_off: bool
+) -> None:
+    rules = '[tool.sessconf.rules]\nSC402 = "off"\n' if sms_off else ""
+    root = write_repo(pyproject=f'[tool.sessconf]\nclinic_name = "{"Harbourview " * 2000}"\n{rules}')
+    found = [d for d in reminder_diagnostics(root) if d.code == "SC401"]
+    assert {d.path.name for d in found} == {"reminder.sms.en-CA.j2", "reminder.email.en-CA.j2"}
+    assert all("the output is longer than 20,000 characters" in d.message for d in found)
+
+
+def test_a_render_that_fails_only_where_no_session_goes_is_not_reported(write_repo: WriteRepo) -> None:
+    """Lint looks ahead at every location to count SMS segments in bulk: a failure there, at a
+    location where no session of that kind is booked, is nobody's error."""
+    template = (
+        "{{ session.description }}{% if not session.telehealth %} {{ location.address.upper() }}{% endif %}\n"
+    )
+    sessions = {
+        "inperson": session("In person", "inperson").replace("[downtown, westside]", "[downtown]"),
+        "virtual": session("By video", "virtual", "telehealth: true\n"),
+    }
+    root = write_repo(sessions=sessions, files={"templates/reminder.sms.j2": template})
+    assert reminder_diagnostics(root) == []
+    broken = {**sessions, "later": session("Later", "later").replace("[downtown, westside]", "[westside]")}
+    root = write_repo(sessions=broken, files={"templates/reminder.sms.j2": template})
+    (found,) = reminder_diagnostics(root)
+    assert found.hint == "found rendering session 'later' at location 'westside'"
+
+
+UCS2_LOCATIONS = MINIMAL_LOCATIONS.replace("name: Westside Clinic", "name: Westside Façade") + (
+    "uptown:\n  name: Uptown\n  timezone: America/Vancouver\n  disciplines: [acupuncture]\n"
+    "  address: 1 Long Street Name With A Very Long Description Of Where It Is, Vancouver\n"
+)
+
+MIXED = "{{ session.description }}{% if location.address %} ({{ session.name }}){% endif %}\n"
+ENDS = "{{ session.description }}: {{ appointment.start|format_time }} to {{ appointment.end|format_time }}\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "locations", "segments"),
+    [
+        pytest.param(None, MINIMAL_LOCATIONS, 1, id="built-in-one-segment"),
+        pytest.param(None, MINIMAL_LOCATIONS, 3, id="built-in-three-segments"),
+        pytest.param(None, UCS2_LOCATIONS, 2, id="built-in-ucs2-location"),
+        pytest.param(None, UCS2_LOCATIONS, 1, id="built-in-ucs2-location-one-segment"),
+        pytest.param(OVERRIDE, UCS2_LOCATIONS, 2, id="override-ucs2-location"),
+        pytest.param(MIXED, UCS2_LOCATIONS, 1, id="fields-slotted-at-some-locations"),
+        pytest.param(ENDS, MINIMAL_LOCATIONS, 1, id="end-time"),
+    ],
+)
+def test_lint_counts_what_a_full_render_counts_everywhere(
+    write_repo: WriteRepo, template: str | None, locations: str, segments: int
+) -> None:
+    filler = "Massage and acupuncture for the whole family, with care, " * 10
+    sessions = {}
+    for index, length in enumerate(range(40, 420, 7)):
+        text = filler[:length].strip()
+        if index % 5 == 3:
+            text = "ç" + text
+        places = ["downtown", "westside", "uptown"][: 1 + index % 3]
+        if "uptown" not in locations:
+            places = [p for p in places if p != "uptown"] or ["downtown"]
+        body = session(f'"{text}"', f"s{index:03d}", "telehealth: true\n" if index % 4 == 0 else "")
+        body += f"duration: {15 * (1 + index % 3)}\n"
+        sessions[f"s{index:03d}"] = body.replace("duration: 60\n", "").replace(
+            "[downtown, westside]", "[" + ", ".join(places) + "]"
+        )
+    root = write_repo(
+        sessions=sessions,
+        locations=locations,
+        pyproject=f'[tool.sessconf]\nclinic_name = "Harbourview"\nsms_max_segments = {segments}\n',
+        files={"templates/reminder.sms.j2": template} if template else None,
+    )
+    warned = {d.path.stem: d.message for d in reminder_diagnostics(root) if d.code == "SC402"}
+    assert not [d for d in reminder_diagnostics(root) if d.code != "SC402"]
+
+    repo = load_repository(root, jobs=1)
+    renderer = Renderer(repo, ("sms",))
+    expected = {}
+    for name, entry in repo.sessions.items():
+        counts = []
+        for location in entry.model.locations:
+            reminder = renderer.render(entry, location, start=LINT_START, first_name=SAMPLE_FIRST_NAME)
+            assert reminder.sms_length is not None
+            counts.append(reminder.sms_length)
+        worst = max(counts, key=lambda c: (c.segments, c.units))
+        if worst.segments > segments:
+            expected[name] = worst.describe()
+    assert set(warned) == set(expected)
+    for name, described in expected.items():
+        assert f"takes {described} at" in warned[name]
+    assert 0 < len(expected) < len(sessions)

@@ -9,7 +9,7 @@ from pathlib import Path
 from sessconf.diagnostics import Diagnostic, Severity, sort_diagnostics
 from sessconf.errors import UsageError
 from sessconf.loader import BILLING_FILE, LOCATIONS_FILE, TEMPLATES_DIR, Repository, load_repository
-from sessconf.rules import Rule, all_rules, lookup
+from sessconf.rules import Rule, all_rules, levels, lookup, turned_off
 from sessconf.rules import advice as A
 from sessconf.rules import loading as R
 
@@ -46,22 +46,32 @@ def lint(
 
     ``overlay``: session files read from memory instead of the disk (see ``load_repository``).
     """
-    repo = load_repository(root, jobs=jobs, overlay=overlay)
+    repo = load_repository(root, jobs=jobs, overlay=overlay, meanwhile=prepare_rules)
     return lint_repository(repo, paths)
+
+
+def prepare_rules(repo: Repository) -> None:
+    """Run what the rules can do ahead, with the settings and catalogues alone (the loader calls
+    this while other processes are still loading session files)."""
+    off = turned_off(repo)
+    for rule in all_rules():
+        if rule.prepare is not None and rule.code not in off:
+            rule.prepare(repo)
 
 
 def lint_repository(repo: Repository, paths: Sequence[Path] = ()) -> LintResult:
     rules = all_rules()
     found = list(repo.diagnostics)
+    off = turned_off(repo)  # what the settings turn off costs nothing: its check does not run
     for rule in rules:
-        if rule.check is not None:
+        if rule.check is not None and rule.code not in off:
             found.extend(rule.check(repo))
     found.extend(_useless_suppressions(repo))
     found = list(_apply_settings(found, repo))
     selected = select_files(repo, paths)
     if selected is not None:
         found = [d for d in found if d.path in selected or d.code in _ALWAYS_REPORTED]
-    files = len(repo.files) if selected is None else len(selected)
+    files = repo.file_count if selected is None else len(selected)
     return LintResult(repo, sort_diagnostics(found), files)
 
 
@@ -95,13 +105,8 @@ def _stray_under(repo: Repository, folder: Path) -> Iterable[Path]:
 
 
 def _apply_settings(found: Iterable[Diagnostic], repo: Repository) -> Iterable[Diagnostic]:
-    levels = repo.settings.rules
     rules = {r.code: r for r in all_rules()}
-    overrides: dict[str, str] = {}
-    for key, grade in levels.items():
-        known = lookup(key)
-        if known is not None and known.changeable:
-            overrides[known.code] = grade
+    overrides = levels(repo.settings.rules)
     suppressions = repo.suppressions
     for diagnostic in found:
         rule = rules.get(diagnostic.code)
@@ -137,4 +142,12 @@ def _useless_suppressions(repo: Repository) -> Iterable[Diagnostic]:
                 )
 
 
-__all__ = ["BILLING_FILE", "LOCATIONS_FILE", "LintResult", "lint", "lint_repository", "select_files"]
+__all__ = [
+    "BILLING_FILE",
+    "LOCATIONS_FILE",
+    "LintResult",
+    "lint",
+    "lint_repository",
+    "prepare_rules",
+    "select_files",
+]

@@ -12,6 +12,8 @@ Anchors and aliases are allowed, but their expansion is bounded ("billion laughs
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -111,7 +113,7 @@ class YamlDocument:
     suppressions: Suppressions
 
 
-def read_text(path: Path, raw: bytes, problems: list[Diagnostic]) -> str | None:
+def read_text(path: Path | str, raw: bytes, problems: list[Diagnostic]) -> str | None:
     """Decode UTF-8 (a BOM is fine); anything else is a problem with its position."""
     try:
         return raw.decode("utf-8-sig")
@@ -164,7 +166,7 @@ def parse_suppressions(text: str) -> Suppressions:
     return Suppressions(frozenset(whole), {n: frozenset(c) for n, c in lines.items()}, named)
 
 
-def parse_yaml(path: Path, raw: bytes, *, positions: bool = True) -> YamlDocument:
+def parse_yaml(path: Path | str, raw: bytes, *, positions: bool = True) -> YamlDocument:
     """Parse one file's bytes. Never raises for bad input: problems are diagnostics.
 
     With ``positions=False`` the source map stays empty (the problems still carry positions):
@@ -206,7 +208,7 @@ def _position(text: str, index: int) -> Pos:
     return len(lines), len(lines[-1]) + 1
 
 
-def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+def _reader_problem(path: Path | str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
     # The first character YAML refuses (libyaml gives a byte offset; the character is exact).
     index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
     return R.YAML_SYNTAX.at(
@@ -222,7 +224,7 @@ def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Diag
 _FLOW_CONTEXTS = ("while parsing a flow sequence", "while parsing a flow mapping")
 
 
-def _syntax_problem(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _syntax_problem(path: Path | str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     lines = _LINE_BREAK.split(text)
@@ -350,18 +352,18 @@ def _default_tag(self: object, kind: type, value: object, implicit: object) -> s
     return _DEFAULT_TAGS[kind]
 
 
-def _no_op(*args: object) -> None:
-    pass
-
-
 try:
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 
-    # libyaml's composer, with a resolver that only fills in default tags.
+    # libyaml's composer, with a resolver that only fills in default tags. The composer calls
+    # descend_resolver(parent, index) and ascend_resolver() around every node, for path-based
+    # resolvers that sessconf does not use: built-in functions, which take those arguments and do
+    # nothing that matters (and, unlike Python functions, are not bound to the instance), cost
+    # less than a Python no-op (about 1.4 ms per 1,000 files).
     _Composer: Any = type(
         "_Composer",
         (_Parser,),
-        {"resolve": _default_tag, "descend_resolver": _no_op, "ascend_resolver": _no_op},
+        {"resolve": _default_tag, "descend_resolver": operator.is_, "ascend_resolver": tuple},
     )
 except ImportError:  # pragma: no cover - PyYAML built without libyaml: same results, slower
     from yaml.composer import Composer
@@ -392,7 +394,7 @@ class _Builder:
     __slots__ = ("built", "expanded", "lines", "memo", "path", "problems", "record", "smap", "text", "values")
 
     def __init__(
-        self, path: Path, text: str, smap: SourceMap, problems: list[Diagnostic], record: bool
+        self, path: Path | str, text: str, smap: SourceMap, problems: list[Diagnostic], record: bool
     ) -> None:
         self.record = record
         self.path = path
@@ -666,7 +668,7 @@ class _Builder:
             self.smap.tainted.add(path[:-1])  # the entries it took in are missing
 
 
-def _runaway_quote(path: Path, lines: list[str], start: yaml.Mark, end: yaml.Mark) -> Diagnostic | None:
+def _runaway_quote(path: Path | str, lines: list[str], start: yaml.Mark, end: yaml.Mark) -> Diagnostic | None:
     """A quoted value over several lines that takes in ``key:`` lines lacks its closing quote."""
     first = lines[start.line]
     indent = len(first) - len(first.lstrip(" "))
@@ -684,7 +686,7 @@ def _runaway_quote(path: Path, lines: list[str], start: yaml.Mark, end: yaml.Mar
     return None
 
 
-def _runaway_quote_before_error(path: Path, text: str) -> Diagnostic | None:
+def _runaway_quote_before_error(path: Path | str, text: str) -> Diagnostic | None:
     """The first quoted value that ran over ``key:`` lines before the parser gave up, if any."""
     if "'" not in text and '"' not in text:
         return None
@@ -715,15 +717,21 @@ def dump_value(value: object) -> str:
 
 # -- writing: scalars that read back exactly ---------------------------------------------------
 
-_RESOLVER = yaml.resolver.Resolver()
-_PLAIN_CHARS = re.compile(
-    r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]+"
-)
 _PLAIN_FIRST_NOT = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_NOT = frozenset(",[]{}:?")  # PyYAML ends a plain scalar at these in a flow
-_NOT_IN_DOUBLE_QUOTES = re.compile(
-    r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+
+
+@functools.cache
+def _writing() -> tuple[yaml.resolver.Resolver, re.Pattern[str], re.Pattern[str]]:
+    """PyYAML's resolver, the characters a plain scalar may hold, and those that a double-quoted
+    one must escape. Compiled on first use (7 ms: reading files, lint never needs them)."""
+    plain = re.compile(r"[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]+")
+    escaped = re.compile(
+        r"[^\x20\x21\x23-\x5b\x5d-\x7e\xa1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    )
+    return yaml.resolver.Resolver(), plain, escaped
+
+
 _ESCAPES = {
     "\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
     "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N", "\xa0": "\\_",
@@ -746,7 +754,7 @@ def emit_scalar(value: str | int | bool | None, *, flow: bool = False, quote: bo
         return str(value)
     if not quote and _plain_is_exact(value, flow):
         return value
-    return '"' + _NOT_IN_DOUBLE_QUOTES.sub(_escape, value) + '"'
+    return '"' + _writing()[2].sub(_escape, value) + '"'
 
 
 def emit_flow_list(items: list[str] | tuple[str, ...]) -> str:
@@ -756,7 +764,7 @@ def emit_flow_list(items: list[str] | tuple[str, ...]) -> str:
 
 def _plain_is_exact(text: str, flow: bool) -> bool:
     if (
-        not _PLAIN_CHARS.fullmatch(text)
+        not _writing()[1].fullmatch(text)
         or text[0] in _PLAIN_FIRST_NOT
         or text[0].isspace()
         or text[-1].isspace()
@@ -767,7 +775,7 @@ def _plain_is_exact(text: str, flow: bool) -> bool:
     ):
         return False
     # Both readings must give text: PyYAML's (dates, merge keys, ...) and ours (YAML 1.1 numbers).
-    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:  # type: ignore[no-untyped-call]
+    if _writing()[0].resolve(yaml.ScalarNode, text, (True, False)) != _STR:  # type: ignore[no-untyped-call]
         return False
     if text[0] in _NUMBER_START and (_INT_RE.fullmatch(text) or _FLOAT_RE.fullmatch(text)):
         return False

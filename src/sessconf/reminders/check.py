@@ -24,7 +24,8 @@ from sessconf.loader import Entry, Repository
 from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session
 from sessconf.reminders import dates, sandbox
 from sessconf.reminders.analysis import Dependence, FieldPath, Key
-from sessconf.reminders.sms import SmsLength, most_segments, profile, sms_length
+from sessconf.reminders.builtin import cannot_fail
+from sessconf.reminders.sms import SmsLength, basic_length, most_segments, profile, room, sms_length
 from sessconf.reminders.templates import (
     CHANNELS,
     Channel,
@@ -56,8 +57,14 @@ _PLACEHOLDER = re.compile("\ue000([\ue100-\ue1ff])\ue000")
 _PRIVATE = re.compile("[\ue000-\ue1ff]")
 
 
-def check_reminders(repo: Repository) -> list[Diagnostic]:
-    """Template errors (SC401) and overlong SMS reminders (SC402) of the repository."""
+def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnostic]:
+    """Template errors (SC401) and, with ``lengths``, overlong SMS reminders (SC402) of the
+    repository.
+
+    A built-in template known to render for every session (see :mod:`sessconf.reminders.builtin`)
+    is rendered only to count SMS segments: not at all for the email, nor for the SMS without
+    ``lengths``.
+    """
     found: list[Diagnostic] = []
     sessions = [entry for entry in repo.sessions.values() if not entry.model.archived]
     locale = repo.settings.locale
@@ -66,8 +73,17 @@ def check_reminders(repo: Repository) -> list[Diagnostic]:
     except dates.LocaleError as exc:
         found.append(rules.REMINDER_ERROR.at(*_setting_pos(repo, "locale"), str(exc)))
         return found
-    samples = _Samples(repo)
+    prepared: _Prepared | None = repo.cache.pop(_PREPARED, None)
+    if prepared is not None and prepared.lengths != lengths:
+        prepared = None
+    samples = prepared.samples if prepared is not None else _Samples(repo)
     for channel in CHANNELS:
+        if cannot_fail(repo, channel) and not (channel == "sms" and lengths):
+            continue  # no error to find, and nothing to count
+        ready = prepared.checks.get(channel) if prepared is not None else None
+        if ready is not None:
+            found.extend(ready.run(sessions, lengths))
+            continue
         try:
             compiled = CompiledTemplate(load_source(repo.root, channel, locale))
         except ReminderError as exc:
@@ -79,8 +95,47 @@ def check_reminders(repo: Repository) -> list[Diagnostic]:
             else:
                 found.append(_template_error(channel, exc))
             continue
-        found.extend(_ChannelCheck(channel, compiled, locale, samples, repo).run(sessions))
+        found.extend(_ChannelCheck(channel, compiled, locale, samples, repo).run(sessions, lengths))
     return found
+
+
+class _Prepared(NamedTuple):
+    lengths: bool
+    samples: _Samples
+    checks: dict[Channel, _ChannelCheck]
+
+
+_PREPARED = "reminders:prepared"
+
+
+def prepare(repo: Repository, *, lengths: bool) -> None:
+    """What :func:`check_reminders` can do before the sessions are loaded (lint calls this while
+    other processes load them): import Jinja2 and Babel, load the locale's data, compile the
+    templates, and build the variables and keys of every location. A template that fails here is
+    left for :func:`check_reminders` to report."""
+    locale = repo.settings.locale
+    try:
+        dates.babel_locale(locale)
+    except dates.LocaleError:
+        return
+    samples = _Samples(repo)
+    checks: dict[Channel, _ChannelCheck] = {}
+    for channel in CHANNELS:
+        if cannot_fail(repo, channel) and not (channel == "sms" and lengths):
+            continue
+        try:
+            compiled = CompiledTemplate(load_source(repo.root, channel, locale))
+        except ReminderError:
+            continue
+        checks[channel] = check = _ChannelCheck(channel, compiled, locale, samples, repo)
+        for location_id in samples.locations:
+            check._place_key(location_id)
+    if checks:
+        # Babel reads a locale's data (hundreds of kB) when it first formats something.
+        start = SAMPLE_START.replace(tzinfo=ZoneInfo("UTC"))
+        dates.format_datetime(start, locale)
+        dates.format_zone(start, locale)
+    repo.cache[_PREPARED] = _Prepared(lengths, samples, checks)
 
 
 def _setting_pos(repo: Repository, key: str) -> tuple[Path, tuple[int, int]]:
@@ -224,6 +279,7 @@ class _ChannelCheck:
         self, channel: Channel, compiled: CompiledTemplate, locale: str, samples: _Samples, repo: Repository
     ) -> None:
         self.channel, self.compiled, self.locale, self.samples = channel, compiled, locale, samples
+        self.repo = repo
         self.max_segments = repo.settings.sms_max_segments
         self.parts: list[tuple[str, str | None]] = [("sms", None)]
         if channel == "email":
@@ -251,10 +307,19 @@ class _ChannelCheck:
         self.place_keys: dict[str, int] = {}
         self.profiles: dict[str, int] = {}
 
-    def run(self, sessions: list[Entry[Session]]) -> list[Diagnostic]:
-        if self.channel == "sms":
-            return self._run_sms(sessions)
-        return self._run_grouped(sessions)
+    def run(self, sessions: list[Entry[Session]], lengths: bool = True) -> list[Diagnostic]:
+        """Errors, and with ``lengths`` the SMS that are too long (the email has no length)."""
+        if self.channel != "sms":
+            return self._run_grouped(sessions)
+        if lengths and not self.keyed[_PAIR]:
+            try:
+                return self._run_sms(sessions, prefilter=True)
+            except _Irregular:
+                # a render failed while looking ahead: start again and go by each session in
+                # turn, so that errors are found (and named) exactly as they come
+                fresh = _ChannelCheck(self.channel, self.compiled, self.locale, self.samples, self.repo)
+                return fresh._run_sms(sessions, prefilter=False)
+        return self._run_sms(sessions, prefilter=False, lengths=lengths)
 
     def _run_grouped(self, sessions: list[Entry[Session]]) -> list[Diagnostic]:
         """Errors only (the email): render each distinct key once, found by grouping the sessions
@@ -309,13 +374,22 @@ class _ChannelCheck:
                 if exact.error is not None:
                     self._report(exact.error, entry.name, location_id)
 
-    def _run_sms(self, sessions: list[Entry[Session]]) -> list[Diagnostic]:
+    def _run_sms(
+        self, sessions: list[Entry[Session]], *, prefilter: bool, lengths: bool = True
+    ) -> list[Diagnostic]:
         """Errors, and the length of every SMS: the profile of a target's text is its session's
-        slotted fields plus what its render and location add, so both are computed once."""
+        slotted fields plus what its render and location add, so both are computed once.
+
+        With ``prefilter`` (lengths, and no field that depends on the duration), each session key
+        is first rendered at every location, which tells the most GSM-7 characters that a
+        session's own fields can add without passing the limit at any location (its *room*): the
+        sessions whose fields are plain GSM-7 text that fits, nearly all, are done there. A render
+        that fails meanwhile raises :class:`_Irregular`.
+        """
         overlong: dict[str, list[tuple[str, SmsLength, str]]] = {}
-        samples, limit, pair_keyed = self.samples, self.max_segments, bool(self.keyed[_PAIR])
         getter, keys = self.session_getter, self.session_keys
         places: dict[int, dict[Any, _Place]] = {}
+        rooms: dict[int, tuple[tuple[tuple[str, str, int], ...], int] | None] = {}
         for entry in sessions:
             model = entry.model
             skey = keys.get(getter(model))
@@ -324,32 +398,82 @@ class _ChannelCheck:
             known = places.get(skey)
             if known is None:
                 known = places[skey] = {}
-            signature: tuple[tuple[str, str, int], ...] | None = None
-            session_part = 0
-            for location_id in model.locations:
-                place_id = (location_id, model.duration) if pair_keyed else location_id
-                place = known.get(place_id)
-                if place is None:
-                    place = known[place_id] = self._place(skey, entry, location_id)
-                if place.rendered is None:
-                    continue
-                if place.packed is not None:
-                    if place.session_fields != signature:
-                        signature = place.session_fields
-                        session_part = self._fields(signature, model)
-                    if most_segments(place.packed + session_part) <= limit:
-                        continue  # exact: even this bound is within the limit
-                rendered = place.rendered
-                if rendered.error is None and rendered.sms is None:  # not spliced, or it may overflow
-                    rendered = self._render_exactly(samples.variables(entry, location_id))
-                if rendered.error is not None:
-                    self._report(rendered.error, entry.name, location_id)
-                    continue
-                text = self._text(rendered, "sms", samples.variables(entry, location_id)).strip()
-                length = sms_length(text)
-                if length.segments > limit:
-                    overlong.setdefault(entry.name, []).append((location_id, length, text))
+                if prefilter:
+                    rooms[skey] = self._room(skey, entry, known)
+            if prefilter:
+                fits = rooms[skey]
+                if fits is not None and _plain_length(fits[0], model) <= fits[1]:
+                    continue  # within the limit at every location
+            self._sms_targets(entry, skey, known, overlong, lengths)
         return self._found(overlong, sessions)
+
+    def _sms_targets(
+        self,
+        entry: Entry[Session],
+        skey: int,
+        known: dict[Any, _Place],
+        overlong: dict[str, list[tuple[str, SmsLength, str]]],
+        lengths: bool,
+    ) -> None:
+        """One session's SMS at each of its locations: errors, and those too long."""
+        model = entry.model
+        samples, limit, pair_keyed = self.samples, self.max_segments, bool(self.keyed[_PAIR])
+        signature: tuple[tuple[str, str, int], ...] | None = None
+        session_part = 0
+        for location_id in model.locations:
+            place_id = (location_id, model.duration) if pair_keyed else location_id
+            place = known.get(place_id)
+            if place is None:
+                place = known[place_id] = self._place(skey, entry, location_id)
+            if place.rendered is None:
+                continue
+            if place.packed is not None:
+                if not lengths:
+                    continue  # rendered, and spliced exactly: no error
+                if place.session_fields != signature:
+                    signature = place.session_fields
+                    session_part = self._fields(signature, model)
+                if most_segments(place.packed + session_part) <= limit:
+                    continue  # exact: even this bound is within the limit
+            rendered = place.rendered
+            if rendered.error is None and rendered.sms is None:  # not spliced, or it may overflow
+                rendered = self._render_exactly(samples.variables(entry, location_id))
+            if rendered.error is not None:
+                self._report(rendered.error, entry.name, location_id)
+                continue
+            if not lengths:
+                continue
+            text = self._text(rendered, "sms", samples.variables(entry, location_id)).strip()
+            length = sms_length(text)
+            if length.segments > limit:
+                overlong.setdefault(entry.name, []).append((location_id, length, text))
+
+    def _room(
+        self, skey: int, entry: Entry[Session], known: dict[Any, _Place]
+    ) -> tuple[tuple[tuple[str, str, int], ...], int] | None:
+        """The session fields that the renders of ``skey`` slot, and how many GSM-7 characters
+        they can add up to and stay within the limit at every location (None when that cannot be
+        told: a render that cannot be spliced, or slotting different fields at some locations)."""
+        signature: tuple[tuple[str, str, int], ...] | None = None
+        least: int | None = None
+        for location_id in self.samples.locations:
+            place = known.get(location_id)
+            if place is None:
+                place = known[location_id] = self._place(skey, entry, location_id)
+            rendered = place.rendered
+            if rendered is None or rendered.error is not None:
+                raise _Irregular
+            if place.packed is None:
+                return None
+            if signature is None:
+                signature = place.session_fields
+            elif place.session_fields != signature:
+                return None
+            fits = room(place.packed, self.max_segments)
+            least = fits if least is None else min(least, fits)
+        if signature is None or least is None:
+            return None
+        return signature, least
 
     def _place(self, skey: int, entry: Entry[Session], location_id: str) -> _Place:
         """The render of the sessions with key ``skey`` at a location, and what it adds up to
@@ -526,6 +650,25 @@ class _ChannelCheck:
             message += f"; UCS-2 because of '{culprit}' (U+{ord(culprit):04X}) {origin}"
         hint = _hint(length, text, self.max_segments)
         return rules.sms_too_long.at(entry.path, entry.pos("description"), message, hint)
+
+
+class _Irregular(Exception):
+    """A render failed while looking ahead (see :meth:`_ChannelCheck._room`)."""
+
+
+def _plain_length(fields: tuple[tuple[str, str, int], ...], model: Session) -> int:
+    """How many characters ``fields`` (variable, field, occurrences) add to an SMS, when they are
+    all basic GSM-7 text (one septet per character); else a number larger than any room."""
+    total = 0
+    for _, name, count in fields:
+        length = basic_length(str(getattr(model, name)))
+        if length < 0:
+            return _NOT_PLAIN
+        total += count * length
+    return total
+
+
+_NOT_PLAIN = 1 << 62
 
 
 def _truth(value: object) -> tuple[bool, bool]:

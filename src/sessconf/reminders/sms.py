@@ -138,3 +138,26 @@ def most_segments(packed: int) -> int:
     if units <= single:
         return 1
     return -(-(units + wide) // per_segment)
+
+
+def basic_length(text: str) -> int:
+    """The length of ``text`` when it is made of basic GSM-7 characters only (one septet each,
+    its profile then being that of any such text of its length); -1 otherwise."""
+    return len(text) if _BASIC.fullmatch(text) else -1
+
+
+def room(packed: int, limit: int) -> int:
+    """How many basic GSM-7 characters can be added to a text of profile ``packed`` while
+    :func:`most_segments` stays at most ``limit`` (-1 when it is over the limit already).
+
+    Such characters add one septet and one UTF-16 code unit each, and change neither the encoding
+    nor the count of two-unit characters, so the bound grows with their number alone.
+    """
+    if packed & _MASK:
+        units, wide = packed >> 3 * _FIELD & _MASK, packed >> 4 * _FIELD & _MASK
+        single, per_segment = UCS2_SINGLE, UCS2_SEGMENT
+    else:
+        units, wide = packed >> _FIELD & _MASK, packed >> 2 * _FIELD & _MASK
+        single, per_segment = GSM_SINGLE, GSM_SEGMENT
+    # within one message, or within ``limit`` segments (see most_segments)
+    return max(single - units, per_segment * limit - units - wide, -1)

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from sessconf.errors import SessconfError
 from sessconf.reminders import sandbox
 from sessconf.reminders.analysis import analyse
+from sessconf.reminders.builtin import BUILT_IN_LOCALES, CHANNELS, OVERRIDES, TEMPLATES_DIR, Channel
 from sessconf.reminders.variables import ReminderVars
 
-Channel = Literal["sms", "email"]
-CHANNELS: tuple[Channel, ...] = ("sms", "email")
-TEMPLATES_DIR = "templates"
-OVERRIDES: dict[Channel, str] = {"sms": "reminder.sms.j2", "email": "reminder.email.j2"}
-BUILT_IN_LOCALES = {"en": "en-CA", "fr": "fr-CA"}
 EMAIL_BLOCKS = ("subject", "body")
 
 

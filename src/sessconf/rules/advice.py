@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.rules import check, declare
+from sessconf.rules.index import session_index
 
 if TYPE_CHECKING:
     from sessconf.loader import Repository
@@ -26,8 +27,8 @@ def long_name(repo: Repository) -> Iterator[Diagnostic]:
 
     Names appear in calendars, reports and URLs; keep them short (up to 32 characters are allowed).
     """
-    for session in repo.sessions.values():
-        if len(session.name) > LONG_NAME_LIMIT:
+    for name, session in repo.sessions.items():
+        if len(name) > LONG_NAME_LIMIT:
             yield long_name.at(
                 session.path,
                 session.pos("name"),
@@ -43,6 +44,8 @@ def off_step(repo: Repository) -> Iterator[Diagnostic]:
     Calendars are laid out in steps; a 62-minute session leaves awkward gaps.
     """
     step = repo.settings.duration_step
+    if not any(minutes % step for minutes in session_index(repo).minutes):
+        return
     for session in repo.sessions.values():
         model = session.model
         if not (model.duration % step or model.buffer_before % step or model.buffer_after % step):
@@ -67,11 +70,17 @@ def archived_reference(repo: Repository) -> Iterator[Diagnostic]:
     """
     archived_locations = {name for name, loc in repo.locations.items() if loc.model.archived}
     archived_items = {name for name, item in repo.billing_items.items() if item.model.archived}
+    listed = session_index(repo)
+    archived_locations &= listed.bookable_locations  # those that some bookable session lists
+    archived_items &= listed.bookable_items
     if not archived_locations and not archived_items:
         return
     for session in repo.sessions.values():
         model = session.model
-        if model.archived:
+        if model.archived or (
+            archived_locations.isdisjoint(model.locations)
+            and not any(line.item in archived_items for line in model.billing_items)
+        ):
             continue
         for index, loc in enumerate(model.locations):
             if loc in archived_locations:
@@ -97,7 +106,7 @@ def unused_location(repo: Repository) -> Iterator[Diagnostic]:
 
     Archived locations are exempt: they are kept for their history.
     """
-    used = {loc for s in repo.sessions.values() for loc in s.model.locations} | repo.referenced_by_invalid
+    used = session_index(repo).locations | repo.referenced_by_invalid
     for location in repo.locations.values():
         if location.name not in used and not location.model.archived:
             yield unused_location.at(
@@ -114,9 +123,7 @@ def unused_billing_item(repo: Repository) -> Iterator[Diagnostic]:
 
     Archived billing items are exempt: they are kept for their history.
     """
-    used = {
-        b.item for s in repo.sessions.values() for b in s.model.billing_items
-    } | repo.referenced_by_invalid
+    used = session_index(repo).items | repo.referenced_by_invalid
     for item in repo.billing_items.values():
         if item.name not in used and not item.model.archived:
             yield unused_billing_item.at(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from sessconf.diagnostics import Diagnostic, did_you_mean
 from sessconf.rules import check
+from sessconf.rules.index import session_index
 
 if TYPE_CHECKING:
     from sessconf.loader import Entry, Repository
@@ -29,11 +30,18 @@ def unknown_location(repo: Repository) -> Iterator[Diagnostic]:
     if "locations.yaml" in repo.unreadable:
         return
     known = repo.locations.keys()
+    unknown = {
+        loc
+        for loc in session_index(repo).locations - known
+        if ("locations.yaml", loc) not in repo.invalid_ids
+    }
+    if not unknown:
+        return
     for session in repo.sessions.values():
-        if known >= set(session.model.locations):  # the common case, checked at C speed
+        if unknown.isdisjoint(session.model.locations):
             continue
         for index, loc in enumerate(session.model.locations):
-            if loc in known or ("locations.yaml", loc) in repo.invalid_ids:
+            if loc not in unknown:
                 continue
             yield unknown_location.at(
                 session.path,
@@ -49,10 +57,17 @@ def unknown_billing_item(repo: Repository) -> Iterator[Diagnostic]:
     if "billing_items.yaml" in repo.unreadable:
         return
     known = repo.billing_items.keys()
+    unknown = {
+        code
+        for code in session_index(repo).items - known
+        if ("billing_items.yaml", code) not in repo.invalid_ids
+    }
+    if not unknown:
+        return
     for session in repo.sessions.values():
         for index, line in enumerate(session.model.billing_items):
             code = line.item
-            if code in known or ("billing_items.yaml", code) in repo.invalid_ids:
+            if code not in unknown:
                 continue
             yield unknown_billing_item.at(
                 session.path,
@@ -76,9 +91,12 @@ def unknown_discipline(repo: Repository) -> Iterator[Diagnostic]:
     if "locations.yaml" in repo.unreadable or any(f == "locations.yaml" for f, _ in repo.invalid_ids):
         return
     offered = _offered(repo)
+    unknown = session_index(repo).disciplines.keys() - offered
+    if not unknown:
+        return
     for session in repo.sessions.values():
         discipline = session.model.discipline
-        if discipline not in offered:
+        if discipline in unknown:
             yield unknown_discipline.at(
                 session.path,
                 session.pos("discipline"),
@@ -97,13 +115,23 @@ def discipline_not_offered(repo: Repository) -> Iterator[Diagnostic]:
     offered = _offered(repo)
     # location id -> the disciplines it offers
     at = {name: frozenset(loc.model.disciplines) for name, loc in repo.locations.items()}
+    # discipline -> the locations that some session of it lists, and that do not offer it (a
+    # discipline no location offers is reported once, as an unknown discipline)
+    amiss: dict[str, set[str]] = {}
+    for discipline, listed in session_index(repo).disciplines.items():
+        if discipline in offered:
+            found = {loc for loc in listed if loc in at and discipline not in at[loc]}
+            if found:
+                amiss[discipline] = found
+    if not amiss:
+        return
     for session in repo.sessions.values():
         discipline = session.model.discipline
-        if discipline not in offered:
-            continue  # reported once as an unknown discipline
+        lacking = amiss.get(discipline)
+        if lacking is None or lacking.isdisjoint(session.model.locations):
+            continue
         for index, loc in enumerate(session.model.locations):
-            disciplines = at.get(loc)
-            if disciplines is not None and discipline not in disciplines:
+            if loc in lacking:
                 yield discipline_not_offered.at(
                     session.path,
                     session.pos("locations", index),
@@ -119,14 +147,14 @@ def duplicate_name(repo: Repository) -> Iterator[Diagnostic]:
     Names identify sessions, locations and billing items across renames, so a previous name may
     not be the current name of another entity nor a previous name of two entities.
     """
-    kinds: list[tuple[str, dict[str, Entry]]] = [  # type: ignore[type-arg]
-        ("session", repo.sessions),
-        ("location", repo.locations),
-        ("billing item", repo.billing_items),
+    kinds: list[tuple[str, dict[str, Entry], Iterable[Entry]]] = [  # type: ignore[type-arg]
+        ("session", repo.sessions, session_index(repo).renamed),  # the sessions with previous names
+        ("location", repo.locations, repo.locations.values()),
+        ("billing item", repo.billing_items, repo.billing_items.values()),
     ]
-    for kind, entries in kinds:
+    for kind, entries, renamed in kinds:
         owner: dict[str, str] = {}
-        for entry in entries.values():
+        for entry in renamed:
             for index, old in enumerate(entry.model.previous_names):
                 if old in entries:
                     what = "its own name" if old == entry.name else f"the name of {kind} '{old}'"

@@ -1,48 +1,51 @@
 """Rules about reminders (SPEC §5): template errors, SMS length, stray template files.
 
-One check produces the three codes: rendering is done once for all of them. This module stays
-light: Jinja2 and Babel are imported only when there is something to render.
+SC401 and SC402 come from one rendering pass, done once and shared (when SC402 is off, the pass
+looks for template errors only, and renders nothing at all with the built-in templates: see
+``sessconf.reminders.builtin``). This module stays light: Jinja2 and Babel are imported only when
+there is something to render.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
-from sessconf.rules import check, declare
+from sessconf.reminders.builtin import CHANNELS, OVERRIDES, TEMPLATES_DIR, cannot_fail
+from sessconf.rules import check, turned_off
 
 if TYPE_CHECKING:
     from sessconf.loader import Repository
 
-TEMPLATES_DIR = "templates"
-TEMPLATE_FILES = ("reminder.email.j2", "reminder.sms.j2")
+TEMPLATE_FILES = tuple(sorted(OVERRIDES.values()))
 
-REMINDER_ERROR = declare(
-    "SC401",
-    "reminder-error",
+
+def _prepare(repo: Repository) -> None:
+    """While the session files load: the imports, templates and samples of the rendering pass."""
+    lengths = sms_too_long.code not in turned_off(repo)
+    if repo.locations and (lengths or not all(cannot_fail(repo, channel) for channel in CHANNELS)):
+        from sessconf.reminders.check import prepare
+
+        prepare(repo, lengths=lengths)
+
+
+@check("SC401", "reminder-error", prepare=_prepare)
+def reminder_error(repo: Repository) -> Iterator[Diagnostic]:
     """A reminder template that cannot be rendered.
 
     A syntax error, an undefined variable, something templates may not do (reach Python internals,
     include a file, ...) or a bound of the sandbox breached (operations, value size, output size),
     reported at the template's line: the override in ``templates/``, or the built-in template.
     Lint renders both channels for every bookable session at each of its locations, so an error
-    that only some data trigger (a missing address, a video session) is found too. A ``locale``
-    that Babel does not know, or with no built-in templates and no override, is reported here.
-    """,
-)
-
-UNKNOWN_TEMPLATE = declare(
-    "SC403",
-    "unknown-template",
-    """A file in ``templates/`` that is not a reminder template, so it is not used.
-
-    The overrides are ``templates/reminder.sms.j2`` and ``templates/reminder.email.j2``; a
-    misspelt name would silently leave the built-in template in use.
-    """,
-    severity=Severity.WARNING,
-    changeable=True,
-)
+    that only some data trigger (a missing address, a video session) is found too. (The built-in
+    templates render for any valid data with the locales they are written for and a clinic name of
+    up to 500 characters: lint then renders them only to count SMS segments.) A ``locale`` that
+    Babel does not know, or with no built-in templates and no override, is reported here.
+    """
+    lengths = sms_too_long.code not in turned_off(repo)  # one pass for both rules
+    yield from (d for d in _findings(repo, lengths=lengths) if d.code == reminder_error.code)
 
 
 @check("SC402", "sms-too-long", severity=Severity.WARNING, changeable=True)
@@ -55,25 +58,56 @@ def sms_too_long(repo: Repository) -> Iterator[Diagnostic]:
     quote, ``ç``, an emoji) makes the whole SMS UCS-2, 70 characters or 67 per segment, often
     doubling its cost. Reported at the session's description, with the character that forced UCS-2.
     """
-    yield from _unknown_templates(repo)
+    yield from (d for d in _findings(repo, lengths=True) if d.code == sms_too_long.code)
+
+
+@check("SC403", "unknown-template", severity=Severity.WARNING, changeable=True)
+def unknown_template(repo: Repository) -> Iterator[Diagnostic]:
+    """A file in ``templates/`` that is not a reminder template, so it is not used.
+
+    The overrides are ``templates/reminder.sms.j2`` and ``templates/reminder.email.j2``; a
+    misspelt name would silently leave the built-in template in use.
+    """
+    folder = repo.root / TEMPLATES_DIR
+    try:
+        with os.scandir(folder) as it:
+            names = sorted(item.name for item in it if item.is_file())
+    except OSError:  # no templates/ folder, the usual case
+        return
+    listing = " and ".join(TEMPLATE_FILES)
+    for name in names:
+        if name not in TEMPLATE_FILES and not name.startswith("."):
+            yield unknown_template.at(
+                folder / name,
+                (1, 1),
+                f"'{TEMPLATES_DIR}/{name}' is not a reminder template and is not used",
+                did_you_mean(name, TEMPLATE_FILES) or f"the templates are {listing}",
+            )
+
+
+# Declared by the check functions above; the names under which the rest of sessconf knows them.
+REMINDER_ERROR = reminder_error
+UNKNOWN_TEMPLATE = unknown_template
+
+
+def _findings(repo: Repository, *, lengths: bool) -> list[Diagnostic]:
+    """What rendering finds (SC401, and SC402 with ``lengths``), computed once per repository."""
+    key = f"reminders:{'lengths' if lengths else 'errors'}"
+    found: list[Diagnostic] | None = repo.cache.get(key)
+    if found is None:
+        found = repo.cache[key] = _render_check(repo, lengths)
+    return found
+
+
+def _render_check(repo: Repository, lengths: bool) -> list[Diagnostic]:
     locations = repo.locations
-    if any(
+    if not any(
         not entry.model.archived and any(loc in locations for loc in entry.model.locations)
         for entry in repo.sessions.values()
     ):
-        from sessconf.reminders.check import check_reminders
+        return []  # nothing to render
+    if not lengths and all(cannot_fail(repo, channel) for channel in CHANNELS):
+        return []  # only errors are wanted, and the templates cannot fail
+    from sessconf.reminders.check import check_reminders
 
-        yield from check_reminders(repo)
-
-
-def _unknown_templates(repo: Repository) -> Iterator[Diagnostic]:
-    folder = repo.root / TEMPLATES_DIR
-    listing = " and ".join(TEMPLATE_FILES)
-    for path in repo.files:
-        if path.parent == folder and path.name not in TEMPLATE_FILES and not path.name.startswith("."):
-            yield UNKNOWN_TEMPLATE.at(
-                path,
-                (1, 1),
-                f"'{TEMPLATES_DIR}/{path.name}' is not a reminder template and is not used",
-                did_you_mean(path.name, TEMPLATE_FILES) or f"the templates are {listing}",
-            )
+    return check_reminders(repo, lengths=lengths)
