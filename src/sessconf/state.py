@@ -136,7 +136,18 @@ def digest_of(value: object) -> str:
 
 
 def from_repository(repo: Repository) -> ConfigState:
-    """The state the repository asks for (call only when it linted without errors)."""
+    """The state the repository asks for (call only when it linted without errors).
+
+    Computed once per loaded repository (``apply`` plans twice: to show, then under its lock).
+    """
+    cached = repo.cache.get("config_state")
+    if cached is None:
+        cached = repo.cache["config_state"] = _from_repository(repo)
+    state: ConfigState = cached
+    return state
+
+
+def _from_repository(repo: Repository) -> ConfigState:
     currency = repo.settings.currency
     state = ConfigState()
     for name, loc in repo.locations.items():
