@@ -152,21 +152,13 @@ def write_plan(
 
     _upsert_billing_items(rows, by_kind["billing_item"], desired, ids["billing_item"])
     _upsert_locations(rows, by_kind["location"], desired, ids["location"])
-    _delete(
-        rows, t.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"], plan
-    )
+    _delete(rows, t.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"])
     _upsert_sessions(rows, by_kind["session"], desired, ids)
-    _delete(
-        rows,
-        t.locations,
-        [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"],
-        plan,
-    )
+    _delete(rows, t.locations, [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"])
     _delete(
         rows,
         t.billing_items,
         [ids["billing_item"][c.name] for c in by_kind["billing_item"] if c.action == "delete"],
-        plan,
     )
 
     for kind, table in prev_tables.items():
@@ -201,7 +193,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _delete(rows: _Rows, table: Table, ids: list[int], plan: Plan) -> None:
+def _delete(rows: _Rows, table: Table, ids: list[int]) -> None:
     try:
         rows.run(delete(table).where(table.c.id == bindparam("_id")), [{"_id": i} for i in ids])
     except IntegrityError:
@@ -213,13 +205,24 @@ def _delete(rows: _Rows, table: Table, ids: list[int], plan: Plan) -> None:
         ) from None
 
 
-def _update_stmt(table: Table, columns: Iterable[str]) -> Any:
-    return update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
-
-
-def _split(changes: list[Change]) -> tuple[list[Change], list[Change]]:
+def _upsert(
+    rows: _Rows,
+    table: Table,
+    changes: list[Change],
+    ids: dict[str, int],
+    row_of: Callable[[str], dict[str, Any]],
+) -> tuple[list[Change], list[Change]]:
+    """Insert the created entities' rows and update the changed ones'; returns (created, changed)."""
     created = [c for c in changes if c.action == "create"]
     changed = [c for c in changes if c.action not in ("create", "delete")]
+    rows.insert(table, [{"id": ids[c.name], **row_of(c.name)} for c in created])
+    updates = [{"_id": ids[c.name], **row_of(c.name)} for c in changed]
+    if updates:
+        columns = [key for key in updates[0] if key != "_id"]
+        statement = (
+            update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+        )
+        rows.run(statement, updates)
     return created, changed
 
 
@@ -237,16 +240,7 @@ def _billing_row(item: BillingItemState) -> dict[str, Any]:
 def _upsert_billing_items(
     rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]
 ) -> None:
-    created, changed = _split(changes)
-    rows.insert(
-        t.billing_items,
-        [{"id": ids[c.name], **_billing_row(desired.billing_items[c.name])} for c in created],
-    )
-    columns = ("code", "name", "kind", "price_cents", "currency", "archived")
-    rows.run(
-        _update_stmt(t.billing_items, columns),
-        [{"_id": ids[c.name], **_billing_row(desired.billing_items[c.name])} for c in changed],
-    )
+    _upsert(rows, t.billing_items, changes, ids, lambda name: _billing_row(desired.billing_items[name]))
 
 
 def _location_row(loc: LocationState) -> dict[str, Any]:
@@ -260,15 +254,8 @@ def _location_row(loc: LocationState) -> dict[str, Any]:
 
 
 def _upsert_locations(rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> None:
-    created, changed = _split(changes)
-    rows.insert(
-        t.locations,
-        [{"id": ids[c.name], **_location_row(desired.locations[c.name])} for c in created],
-    )
-    columns = ("name", "display_name", "timezone", "address", "archived")
-    rows.run(
-        _update_stmt(t.locations, columns),
-        [{"_id": ids[c.name], **_location_row(desired.locations[c.name])} for c in changed],
+    created, changed = _upsert(
+        rows, t.locations, changes, ids, lambda name: _location_row(desired.locations[name])
     )
     relink = [c for c in changed if "disciplines" in c.fields]
     table = t.location_disciplines
@@ -304,16 +291,9 @@ def _session_row(s: SessionState) -> dict[str, Any]:
 def _upsert_sessions(
     rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, dict[str, int]]
 ) -> None:
-    created, changed = _split(changes)
     session_ids = ids["session"]
-    rows.insert(
-        t.sessions,
-        [{"id": session_ids[c.name], **_session_row(desired.sessions[c.name])} for c in created],
-    )
-    columns = tuple(_session_row(next(iter(desired.sessions.values()))) if desired.sessions else ())
-    rows.run(
-        _update_stmt(t.sessions, columns),
-        [{"_id": session_ids[c.name], **_session_row(desired.sessions[c.name])} for c in changed],
+    created, changed = _upsert(
+        rows, t.sessions, changes, session_ids, lambda name: _session_row(desired.sessions[name])
     )
     for field, table, make in (
         (
