@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from sessconf.diagnostics import Diagnostic
+from sessconf.rules import Rule
 from sessconf.rules import loading as R
 
 KeyPath = tuple[str | int, ...]
@@ -417,7 +418,7 @@ class _Builder:
             return None
         return value
 
-    def _problem(self, rule: R.Rule, node: yaml.Node, message: str, hint: str | None = None) -> None:
+    def _problem(self, rule: Rule, node: yaml.Node, message: str, hint: str | None = None) -> None:
         mark = node.start_mark
         self.problems.append(rule.at(self.path, (mark.line + 1, mark.column + 1), message, hint))
 
@@ -707,12 +708,6 @@ def _runaway_quote_before_error(path: Path | str, text: str) -> Diagnostic | Non
 
 
 _TOKEN_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def dump_value(value: object) -> str:
-    """A scalar or short list as YAML flow text (for writing files)."""
-    text: str = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000)
-    return text.removesuffix("\n...\n").rstrip("\n")
 
 
 # -- writing: scalars that read back exactly ---------------------------------------------------

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-
-FORMATS_LINT = ("text", "json", "github", "sarif")
 
 
 def git_root(start: Path) -> Path | None:
@@ -76,4 +73,4 @@ class Styles:
         return self._wrap("36", text)
 
 
-__all__ = ["FORMATS_LINT", "Context", "Styles", "cached_property", "git_root"]
+__all__ = ["Context", "Styles", "git_root"]

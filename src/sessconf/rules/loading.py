@@ -5,9 +5,7 @@ None of them can be re-graded: a file that cannot be read leaves no model to che
 
 from __future__ import annotations
 
-from sessconf.rules import Rule, declare
-
-__all__ = ["Rule"]
+from sessconf.rules import declare
 
 NOT_UTF8 = declare(
     "SC001",

@@ -116,7 +116,9 @@ class Store:
 
     def plan(self, repo: Repository, snap: Snapshot | None = None) -> tuple[Plan, list[Diagnostic]]:
         """Plan the repository against the store (read-only), or against ``snap`` read earlier."""
-        return compute_plan(repo, from_repository(repo), snap or self.snapshot(), self.display)
+        return compute_plan(
+            repo, from_repository(repo), self.snapshot() if snap is None else snap, self.display
+        )
 
     def apply(
         self,

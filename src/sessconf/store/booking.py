@@ -111,7 +111,7 @@ class Booking:
 
     def timezone(self, location: str) -> ZoneInfo:
         """The time zone of a location in the store (for reading local times)."""
-        if not self.db.exists():
+        if not self.store.exists():
             raise StoreError(
                 f"the store {self.store.display} holds nothing yet", "run `sessconf apply` first"
             )
@@ -127,7 +127,7 @@ class Booking:
     ) -> Appointment:
         if not client.strip():
             raise RefusedError("the client id is empty")
-        if not self.db.exists():
+        if not self.store.exists():
             raise StoreError(
                 f"the store {self.store.display} holds nothing yet", "run `sessconf apply` first"
             )
@@ -259,7 +259,7 @@ class Booking:
     def appointments(
         self, *, session: str | None = None, client: str | None = None, status: str | None = None
     ) -> list[Appointment]:
-        if not self.db.exists():
+        if not self.store.exists():
             return []
         with self.db.read() as conn:
             found = schema_status(conn)
@@ -276,7 +276,7 @@ class Booking:
             return self._select(conn, and_(True, *conditions))
 
     def charges(self, client: str) -> list[Charge]:
-        if not self.db.exists():
+        if not self.store.exists():
             return []
         with self.db.read() as conn:
             found = schema_status(conn)

@@ -65,10 +65,6 @@ class Database:
     def dialect(self) -> str:
         return "sqlite" if self.url.is_sqlite else "postgresql"
 
-    def exists(self) -> bool:
-        """False when the store certainly holds nothing yet (a SQLite file not created)."""
-        return not self.url.is_sqlite or self.url.sqlite_path.exists()
-
     def _engine(self, readonly: bool) -> Engine:
         engine = self._engines.get(readonly)
         if engine is None:
