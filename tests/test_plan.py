@@ -525,3 +525,14 @@ def test_a_change_is_read_back_by_its_action() -> None:
     assert (change.action, change.old_name, change.name) == (Action.RENAME, "b-old", "a-moved")
     with pytest.raises(ValueError, match="explode"):
         Change.from_dict({**data, "action": "explode"})
+
+
+def test_a_saved_plan_for_a_store_not_created_yet_is_refused_before_creating_it(
+    run: Run, clinic: Path, store_url: str, saved_plan: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.db"
+    result = apply_saved(run, saved_plan, clinic, f"sqlite:///{missing}")
+    assert result.exit_code == 1
+    assert "      duration: 60 → 75" in result.output.splitlines()
+    assert "does not exist yet; nothing was written" in result.output
+    assert not missing.exists()

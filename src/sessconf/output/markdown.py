@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from sessconf.diagnostics import count
 from sessconf.output import Context
 from sessconf.output.text import charges_text, value_text
-from sessconf.plan import Risk
+from sessconf.plan import ACTIONS, Risk
 from sessconf.state import KINDS
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ MAX_WARNINGS = 100
 MARKER = "<!-- sessconf-plan -->"  # lets a workflow find and update its own comment
 _TITLES = {"location": "Locations", "billing_item": "Billing items", "session": "Sessions"}
 _ICONS = {"create": "➕", "update": "✏️", "rename": "🔁", "archive": "🗄️", "unarchive": "📤", "delete": "🗑️"}
-_ACTIONS = ("create", "update", "rename", "archive", "unarchive", "delete")
 _RISKY = {Risk.DELETE: "🗑️ To delete", Risk.ARCHIVE: "🗄️ To archive", Risk.RENAME: "🔁 To rename"}
 
 
@@ -95,7 +94,7 @@ def render_plan(plan: Plan, ctx: Context, *, artifact: str | None = None, max_ch
 
 def _header(plan: Plan) -> list[str]:
     s = plan.summary
-    counts = [str(s[action]) for action in _ACTIONS]
+    counts = [str(s[action]) for action in ACTIONS]
     blocked = f"⛔ **{s['blocked']}**" if s["blocked"] else "0"
     lines = [
         MARKER,
@@ -252,7 +251,7 @@ def _omitted_note(changes: int, warnings: int, named: int, pointer: str, *, othe
 
 
 def _counted(changes: list[Change]) -> str:
-    by_action = {a: sum(1 for c in changes if c.action == a) for a in _ACTIONS}
+    by_action = {a: sum(1 for c in changes if c.action == a) for a in ACTIONS}
     return ", ".join(f"{n} to {a}" for a, n in by_action.items() if n)
 
 
