@@ -18,10 +18,12 @@ from click.testing import Result
 
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.output import Context, markdown
-from sessconf.plan import Change, Plan
+from sessconf.plan import Action, Change, Plan
 from sessconf.state import BillingLineState, ConfigState, SessionState
 from sessconf.store import Store
 from sessconf.store.url import resolve
+from tests.plan_tools import big_edit, plan_of, review_plan, state
+from tests.plan_tools import session as session_state
 
 Run = Callable[..., Result]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "markdown"
@@ -106,14 +108,21 @@ def test_a_plan_with_every_kind_of_change(run: Run, eventful: Path, tmp_path: Pa
     check_golden("eventful.md", normalized(result.stdout, tmp_path))
 
 
-def test_blocked_changes_come_first_with_their_fix(run: Run, eventful: Path, tmp_path: Path) -> None:
+def test_risky_changes_come_first_blocked_ones_with_their_fix(
+    run: Run, eventful: Path, tmp_path: Path
+) -> None:
     text = plan_markdown(run, eventful).stdout
     lines = text.splitlines()
     assert lines[0] == markdown.MARKER
-    blocked = lines.index("#### ⛔ Blocked: 1 change cannot be applied")
-    sessions = "Sessions: 1 to create, 2 to update, 1 to rename, 1 to archive, 1 to delete"
-    charges = lines.index("#### 💲 Charges on arrival")
-    assert blocked < charges < lines.index(f"<details><summary>{sessions}</summary>")
+    sections = [
+        lines.index("#### ⛔ Blocked: 1 change cannot be applied"),
+        lines.index("#### 🗑️ To delete (1)"),
+        lines.index("#### 🗄️ To archive (1)"),
+        lines.index("#### 🔁 To rename (1)"),
+        lines.index("#### 💲 Charges on arrival"),
+        lines.index("<details><summary>Sessions: 1 to create, 2 to update</summary>"),
+    ]
+    assert sections == sorted(sections)  # risk first (SPEC §4), the rest folded per kind
     assert "keep it with `archived: true` in sessions/acupinitial.yaml instead of deleting it" in text
 
 
@@ -153,7 +162,7 @@ def big_plan(creates: int, *, blocked: int = 0, warnings: int = 0, description: 
         Change(
             "session",
             f"s{i:05d}",
-            "create",
+            Action.CREATE,
             None,
             session(f"s{i:05d}", description),
             charges=(None, "115.00"),
@@ -164,7 +173,7 @@ def big_plan(creates: int, *, blocked: int = 0, warnings: int = 0, description: 
         Change(
             "session",
             f"b{i:05d}",
-            "delete",
+            Action.DELETE,
             session(f"b{i:05d}", "old"),
             None,
             True,
@@ -212,7 +221,7 @@ def test_the_charges_table_is_capped() -> None:
         Change(
             "session",
             f"s{i:03d}",
-            "update",
+            Action.UPDATE,
             session(f"s{i:03d}", "old"),
             session(f"s{i:03d}", "new"),
             charges=("115.00", "125.00"),
@@ -265,3 +274,72 @@ def test_the_pointer_links_the_workflow_run(monkeypatch: pytest.MonkeyPatch) -> 
 )
 def test_code_spans(text: str, span: str) -> None:
     assert markdown._code(text) == span
+
+
+# -- risk first: every blocked, delete, archive and rename change is named ------------------------
+
+
+def risky_part(text: str) -> list[str]:
+    """The lines before the charges table and the folded changes: where risky changes are named."""
+    return text.split("#### 💲")[0].split("<details>")[0].splitlines()
+
+
+def named_in(text: str, change: Change) -> bool:
+    """``change`` is named among the risky changes: on its own line, or in a list of names."""
+    span = markdown._code(change.name)
+    return any(line.startswith("- ") and (f" {span}" in line) for line in risky_part(text))
+
+
+def test_a_cut_risk_first_plan_golden() -> None:
+    text = markdown.render_plan(review_plan(), Context(), max_chars=1_700)
+    check_golden("risk-first.md", text)
+
+
+def test_risky_names_only_golden() -> None:
+    """A budget too small for one line per risky change: names per kind, none left out."""
+    text = markdown.render_plan(review_plan(), Context(), max_chars=900)
+    check_golden("risk-names.md", text)
+
+
+def test_every_delete_of_a_4000_change_plan_is_named_in_the_comment() -> None:
+    """Issue 9 item 1: the comment listed 664 updates and none of the 50 deletes."""
+    plan = big_edit(sessions=10_000, updates=3_950, deletes=50, blocked=5)
+    text = markdown.render_plan(plan, Context(), artifact="x")
+    assert size(text) <= markdown.MAX_CHARS
+    deletes = [c for c in plan.changes if c.action == "delete"]
+    assert len(deletes) == 50
+    assert all(named_in(text, c) for c in deletes)
+    assert text.count("⛔ **blocked**") == 5
+    shown = text.count("- ✏️ **update** session")
+    assert f"> {3_950 - shown} other changes not shown here" in text
+
+
+def test_risky_changes_are_named_whatever_the_budget() -> None:
+    plan = big_edit(sessions=400, updates=200, deletes=60, blocked=3, archives=20, renames=20)
+    for budget in (1_000, 2_000, 4_000, 8_000, 20_000):
+        text = markdown.render_plan(plan, Context(), artifact="x", max_chars=budget)
+        assert all(named_in(text, c) for c in plan.risky), budget
+        # Over budget only when even the names per kind do not fit in it.
+        assert size(text) <= budget or "- Sessions (" in text, budget
+        assert text.count("<details>") == text.count("</details>")
+
+
+def test_risky_changes_beyond_githubs_limit_are_still_all_named() -> None:
+    """6,000 deletes of long names do not fit in a comment: naming them wins over the limit."""
+    before = [session_state(f"a-session-with-a-long-name-{i:05d}") for i in range(6_000)]
+    plan = plan_of(state(before), state([]))
+    text = markdown.render_plan(plan, Context(), artifact="x")
+    assert all(markdown._code(s.name) in text for s in before)
+    assert text.endswith("(0 blocked).</sub>\n")
+    assert "> [!NOTE]" in text
+
+
+def test_charge_impact_rows_follow_the_changed_sessions() -> None:
+    text = markdown.render_plan(review_plan(), Context(), artifact="x")
+    lines = text.splitlines()
+    table = lines[lines.index("| session | before | after |") :]
+    assert table[2] == "| `ndvirtual` | 115.00 CAD | **125.00 CAD** |"
+    assert table[12:14] == [
+        "| `rmt30` (unchanged; billing item `rmt-30`) | 65.00 CAD | **0.00 CAD** |",
+        "| `rmt60` (unchanged; billing item `rmt-60`) | 115.00 CAD | **125.00 CAD** |",
+    ]

@@ -179,7 +179,7 @@ def test_archive_refuses_bookings_and_unarchive_restores_them(run: Run, clinic: 
     edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 60\narchived: true")
     _, data = diff_json(run, clinic, store_url)
     assert changes(data) == [("session", "rmt60", "archive")]
-    assert data["changes"][0]["warnings"] == ["1 future appointment stay booked; no new bookings"]  # type: ignore[index]
+    assert data["changes"][0]["warnings"] == ["1 future appointment stays booked; no new bookings"]  # type: ignore[index]
     apply(run, clinic, store_url)
     with pytest.raises(RefusedError, match="archived"):
         book(store, "rmt60", "downtown", LATER + timedelta(days=1))

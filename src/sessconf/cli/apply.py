@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -51,7 +52,7 @@ def command(
     from sessconf.lint import lint
     from sessconf.output import render
     from sessconf.output.text import render_plan
-    from sessconf.plan import read_saved_plan
+    from sessconf.plan import read_saved_plan, saved_plan_refusal
     from sessconf.store import PlanStamp, refusal_reason
 
     ctx = output_context()
@@ -69,13 +70,21 @@ def command(
             click.echo(render.lint(refused, "text", ctx), nl=False)
             return 1
         plan.diagnostics = result.diagnostics
-        # What the user approves (the saved plan, or the one shown now) is what gets written.
+        # What the user approves (the saved plan, or the one shown now) is what gets written,
+        # and what is shown is what they approve: a saved plan shows its own changes.
         expected = PlanStamp.of(plan)
-        if saved is not None:
-            expected = PlanStamp(saved.store_id, saved.config_digest, saved.model_digest)
-        click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
-        if plan.empty and saved is None:
-            return 0
+        if saved is None:
+            click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
+            if plan.empty:
+                return 0
+        else:
+            expected = PlanStamp.of(saved)
+            click.echo(render_plan(replace(saved, store=plan.store), ctx, limit=SHOWN_CHANGES), nl=False)
+            stale = saved_plan_refusal(saved, plan)
+            if stale is not None:
+                raise RefusedError(
+                    f"{stale}; nothing was written", "make a new plan with `sessconf diff --out`"
+                )
         refusal = refusal_reason(plan, force=force)
         if refusal is not None:
             raise RefusedError(refusal)

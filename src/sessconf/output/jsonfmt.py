@@ -41,22 +41,8 @@ def render_lint(result: LintResult, ctx: Context) -> str:
 
 
 def plan_dict(plan: Plan, ctx: Context) -> dict[str, Any]:
-    """The diff JSON (SPEC §4); it doubles as the saved plan that ``apply PLAN`` reads."""
-    from sessconf.plan import FORMAT_VERSION
-
-    return {
-        "format_version": FORMAT_VERSION,
-        "store": plan.store,
-        "store_id": plan.store_id,
-        "config_digest": plan.config_digest,
-        "model_digest": plan.model_digest,
-        "plan_digest": plan.digest(),
-        "currency": plan.currency,
-        "changes": plan.changes_dicts(),
-        "summary": plan.summary,
-        "thresholds": plan.threshold_violations,
-        "diagnostics": [diagnostic_dict(d, ctx) for d in plan.diagnostics],
-    }
+    """The diff JSON (SPEC §4); it doubles as the saved plan that ``apply PLAN`` reads back."""
+    return {**plan.to_dict(), "diagnostics": [diagnostic_dict(d, ctx) for d in plan.diagnostics]}
 
 
 def render_plan(plan: Plan, ctx: Context) -> str:

@@ -1,12 +1,17 @@
 """A plan as a pull-request comment (GitHub-flavoured Markdown).
 
-The summary table first, then blocked changes with their fix, the changes of what sessions charge
-on arrival, and every change folded in a ``<details>`` block per entity kind. Plans carry no
-client data (only counts and dates), so neither does the comment.
+The summary table first, then the risky changes, riskiest first (blocked ones with their fix,
+deletes, archives, renames), what sessions charge on arrival, before → after, and the other
+changes folded in a ``<details>`` block per entity kind. Plans carry no client data (only counts
+and dates), so neither does the comment.
 
 GitHub rejects comments over 65,536 characters: the rendering stops adding changes before that
 and points at the full plan (``plan.json``, the artifact of the workflow run) instead. Sizes are
-counted in UTF-8 bytes, which is never less than GitHub's count, whatever it counts.
+counted in UTF-8 bytes, which is never less than GitHub's count, whatever it counts. A reviewer
+must see every risky change whatever the size: each one is named, with its details while they
+fit, else on one line, else (a plan of thousands) in a list of names per kind. Only in that last
+case, when even the names exceed the limit, does the comment grow past it: a comment GitHub
+refuses fails the workflow step loudly, where a cut one would hide a delete.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING
 from sessconf.diagnostics import count
 from sessconf.output import Context
 from sessconf.output.text import charges_text, value_text
+from sessconf.plan import ACTIONS, Risk
+from sessconf.state import KINDS
 
 if TYPE_CHECKING:
     from sessconf.diagnostics import Diagnostic
@@ -34,7 +41,7 @@ MAX_WARNINGS = 100
 MARKER = "<!-- sessconf-plan -->"  # lets a workflow find and update its own comment
 _TITLES = {"location": "Locations", "billing_item": "Billing items", "session": "Sessions"}
 _ICONS = {"create": "➕", "update": "✏️", "rename": "🔁", "archive": "🗄️", "unarchive": "📤", "delete": "🗑️"}
-_ACTIONS = ("create", "update", "rename", "archive", "unarchive", "delete")
+_RISKY = {Risk.DELETE: "🗑️ To delete", Risk.ARCHIVE: "🗄️ To archive", Risk.RENAME: "🔁 To rename"}
 
 
 def artifact_pointer(environ: Mapping[str, str]) -> str:
@@ -47,25 +54,27 @@ def artifact_pointer(environ: Mapping[str, str]) -> str:
 
 
 def render_plan(plan: Plan, ctx: Context, *, artifact: str | None = None, max_chars: int = MAX_CHARS) -> str:
-    """The plan as one comment body, at most ``max_chars`` (UTF-8 bytes).
+    """The plan as one comment body, at most ``max_chars`` (UTF-8 bytes) unless the names of its
+    risky changes alone need more (see the module's docstring).
 
     ``artifact`` says where the full plan is when changes had to be left out; by default the
     artifacts of the GitHub Actions run named by ``$GITHUB_REPOSITORY`` and ``$GITHUB_RUN_ID``.
     """
     pointer = artifact if artifact is not None else artifact_pointer(os.environ)
     footer = [f"<sub>{_text(plan.summary_line())}</sub>"]
+    risky = plan.risky
+    others = [c for c in plan.changes if not c.risky]
     # The note on what was left out is written last, but its room is kept from the start.
-    worst_note = _omitted_note(len(plan.changes), len(plan.diagnostics), pointer)
+    worst_note = _omitted_note(len(others), len(plan.diagnostics), len(risky), pointer, others=bool(risky))
     out = _Writer(max_chars - _size(worst_note) - sum(_size(line) + 1 for line in footer) - 2)
     for line in _header(plan):
         out.force(line)
 
-    hidden = 0
-    if plan.blocked:
-        hidden += _blocked(out, plan)
+    named = _risky(out, plan, risky)
     _charges(out, plan)
+    hidden = 0
     for kind, title in _TITLES.items():
-        changes = [c for c in plan.changes if c.entity == kind and not c.blocked]
+        changes = [c for c in others if c.entity == kind]
         if changes:
             blocks = [_change_block(c, plan.currency) for c in changes]
             hidden += out.folded(f"{title}: {_counted(changes)}", blocks)
@@ -74,10 +83,10 @@ def render_plan(plan: Plan, ctx: Context, *, artifact: str | None = None, max_ch
         lines = [_diagnostic_line(d, ctx) for d in plan.diagnostics[:MAX_WARNINGS]]
         summary = count(len(plan.diagnostics), "lint warning")
         hidden_warnings = out.folded(summary, lines) + len(plan.diagnostics) - len(lines)
-    if hidden or hidden_warnings:
+    if hidden or hidden_warnings or named:
         if out.lines[-1]:
             out.force("")
-        out.force(_omitted_note(hidden, hidden_warnings, pointer))
+        out.force(_omitted_note(hidden, hidden_warnings, named, pointer, others=bool(risky)))
     for line in footer:
         out.force(line)
     return "\n".join(out.lines) + "\n"
@@ -85,7 +94,7 @@ def render_plan(plan: Plan, ctx: Context, *, artifact: str | None = None, max_ch
 
 def _header(plan: Plan) -> list[str]:
     s = plan.summary
-    counts = [str(s[action]) for action in _ACTIONS]
+    counts = [str(s[action]) for action in ACTIONS]
     blocked = f"⛔ **{s['blocked']}**" if s["blocked"] else "0"
     lines = [
         MARKER,
@@ -109,15 +118,64 @@ def _header(plan: Plan) -> list[str]:
     return lines
 
 
-def _blocked(out: _Writer, plan: Plan) -> int:
-    """Blocked changes, each with its fix; returns how many did not fit."""
-    blocked = plan.blocked
-    title = f"#### ⛔ Blocked: {count(len(blocked), 'change')} cannot be applied"
-    return out.section([title, ""], [_change_block(c, plan.currency) for c in blocked], [""])
+def _risky(out: _Writer, plan: Plan, risky: list[Change]) -> int:
+    """A section per risk (blocked, delete, archive, rename) naming every such change.
+
+    Changes get their details while those fit, keeping room for one line per change still to
+    come; when even one line each does not fit, names are listed per kind. Returns how many
+    changes are named without their details.
+    """
+    sections = []
+    for risk in (Risk.BLOCKED, *_RISKY):
+        changes = [c for c in risky if c.risk is risk]
+        if changes:
+            if risk is Risk.BLOCKED:
+                heading = f"#### ⛔ Blocked: {count(len(changes), 'change')} cannot be applied"
+            else:
+                heading = f"#### {_RISKY[risk]} ({len(changes)})"
+            sections.append(([heading, ""], changes))
+    reserve = sum(_lines_size(opening) + _lines_size([_head(c) for c in cs]) + 1 for opening, cs in sections)
+    if reserve > out.left:
+        for opening, changes in sections:
+            for line in [*opening, *_names_by_kind(changes), ""]:
+                out.force(line)
+        return sum(1 for c in risky if _change_block(c, plan.currency) != _head(c))
+    named = 0
+    detailed = True  # the riskiest changes get their details, up to the first that does not fit
+    for opening, changes in sections:
+        for line in opening:
+            out.force(line)
+            reserve -= _size(line) + 1
+        for change in changes:
+            head = _head(change)
+            reserve -= _size(head) + 1
+            block = _change_block(change, plan.currency)
+            detailed = detailed and _size(block) + 1 <= out.left - reserve
+            out.force(block if detailed else head)
+            if not detailed and block != head:
+                named += 1
+        out.force("")
+        reserve -= 1
+    return named
+
+
+def _names_by_kind(changes: list[Change]) -> list[str]:
+    """``- Sessions (3): `a`, `b`, `c` `` for each kind: the densest way to name every change."""
+    lines = []
+    for kind in KINDS:
+        names = [
+            _code(c.name) + (f" (was {_code(c.old_name)})" if c.action == "rename" and c.old_name else "")
+            for c in changes
+            if c.entity == kind
+        ]
+        if names:
+            lines.append(f"- {_TITLES[kind]} ({len(names)}): " + ", ".join(names))
+    return lines
 
 
 def _charges(out: _Writer, plan: Plan) -> None:
-    """What the sessions that stay will charge on arrival, before → after, as a table.
+    """What sessions will charge on arrival, before → after, as a table: the sessions that change
+    and stay, then those that do not change but whose billing items do.
 
     Created and deleted sessions say what they charge in their own entries.
     """
@@ -132,25 +190,36 @@ def _charges(out: _Writer, plan: Plan) -> None:
         for c in charged
         for before, after in [c.charges or (None, None)]
     ]
+    for impact in plan.charge_impacts:
+        items = "item" if len(impact.billing_items) == 1 else "items"
+        because = f"unchanged; billing {items} " + ", ".join(_code(code) for code in impact.billing_items)
+        before, after = impact.charges
+        rows.append(
+            f"| {_code(impact.session)} ({because}) | {_money(before, plan.currency)} "
+            f"| **{_money(after, plan.currency)}** |"
+        )
     head = ["#### 💲 Charges on arrival", "", "| session | before | after |", "| --- | ---: | ---: |"]
-    more = "| … {} more (in the changes below) | | |"
+    below = len(rows) - len(plan.charge_impacts) >= MAX_CHARGE_ROWS  # every row left out has its change
+    more = "| … {} more (in the changes below) | | |" if below else "| … {} more (in the full plan) | | |"
     out.section(head, rows[:MAX_CHARGE_ROWS], [""], more=more, total=len(rows))
 
 
-def _change_block(change: Change, currency: str) -> str:
+def _head(change: Change) -> str:
+    """The first line of a change's entry: what it does to which entity."""
     label = change.entity.replace("_", " ")
     head = f"{_ICONS[change.action]} **{change.action}** {label} {_code(change.name)}"
     if change.action == "rename" and change.old_name:
         head += f" (was {_code(change.old_name)})"
-    lines = [f"- {head}"]
+    return f"- {head}"
+
+
+def _change_block(change: Change, currency: str) -> str:
+    lines = [_head(change)]
     if change.blocked:
         lines.append(f"  - ⛔ **blocked**: {_text(change.reason or 'blocked')}")
-    for key, (old, new) in change.fields.items():
-        if key == "name" or change.action == "delete":
-            continue
+    for key, old, new in change.shown_fields():
         if change.action == "create":
-            if not _is_default(change, key):
-                lines.append(f"  - {_code(key)}: {_code(value_text(new))}")
+            lines.append(f"  - {_code(key)}: {_code(value_text(new))}")
         else:
             lines.append(f"  - {_code(key)}: {_code(value_text(old))} → {_code(value_text(new))}")
     if change.charges is not None and change.charges[0] != change.charges[1]:
@@ -159,36 +228,30 @@ def _change_block(change: Change, currency: str) -> str:
     return "\n".join(lines)
 
 
-def _is_default(change: Change, key: str) -> bool:
-    """A created entity's field left at its default (not worth a line of the comment)."""
-    if change.new is None:
-        return False
-    value = getattr(change.new, key)
-    defaults = type(change.new)._field_defaults
-    return value is None or (key in defaults and value == defaults[key])
-
-
 def _diagnostic_line(d: Diagnostic, ctx: Context) -> str:
     hint = f" ({d.hint})" if d.hint else ""
     where = f"{ctx.repo_rel(d.path)}:{d.line}:{d.column}"
     return f"- {_code(where)} {d.severity.value} {d.code}: {_text(d.message + hint)}"
 
 
-def _omitted_note(changes: int, warnings: int, pointer: str) -> str:
+def _omitted_note(changes: int, warnings: int, named: int, pointer: str, *, others: bool) -> str:
+    """What was left out; ``others``: changes were named above, so those left out are others."""
     parts = []
     if changes:
-        parts.append(f"{count(changes, 'change')}")
+        parts.append(count(changes, "other change" if others else "change"))
     if warnings:
-        parts.append(f"{count(warnings, 'lint warning')}")
-    what = " and ".join(parts) or "nothing"
+        parts.append(count(warnings, "lint warning"))
+    if named:
+        parts.append(f"the details of {count(named, 'change')} named above")
+    what = (", ".join(parts[:-1]) + " and " + parts[-1]) if len(parts) > 1 else (parts or ["nothing"])[0]
     return (
-        f"> [!NOTE]\n> {what} not shown here: a pull-request comment holds at most "
+        f"> [!NOTE]\n> {what[0].upper()}{what[1:]} not shown here: a pull-request comment holds at most "
         f"{GITHUB_LIMIT:,} characters. See {pointer}.\n"
     )
 
 
 def _counted(changes: list[Change]) -> str:
-    by_action = {a: sum(1 for c in changes if c.action == a) for a in _ACTIONS}
+    by_action = {a: sum(1 for c in changes if c.action == a) for a in ACTIONS}
     return ", ".join(f"{n} to {a}" for a, n in by_action.items() if n)
 
 

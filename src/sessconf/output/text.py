@@ -36,18 +36,6 @@ def render_lint(result: LintResult, ctx: Context) -> str:
 # -- plans ------------------------------------------------------------------------------------
 
 _SYMBOL = {"create": "+", "update": "~", "rename": ">", "archive": "a", "unarchive": "u", "delete": "-"}
-_DEFAULTS: dict[str, object] = {
-    "archived": False,
-    "previous_names": [],
-    "billing_items": [],
-    "max_attendees": 1,
-    "online_booking": True,
-    "buffer_before": 0,
-    "buffer_after": 0,
-    "telehealth": False,
-    "address": None,
-    "disciplines": [],
-}
 
 
 def value_text(value: object) -> str:
@@ -69,21 +57,25 @@ def _item_text(value: object) -> str:
     return str(value)
 
 
-def change_lines(change: Change, currency: str, styles: Styles) -> list[str]:
+def title_line(change: Change, styles: Styles, *, brief: bool = False) -> str:
+    """``- delete    session rmt30``; ``brief`` (a change named without its details) marks a blocked one."""
     color = {"create": styles.green, "delete": styles.red}.get(change.action, styles.yellow)
     label = change.entity.replace("_", " ")
     title = f"{_SYMBOL[change.action]} {change.action:<9} {label} {styles.bold(change.name)}"
     if change.action == "rename" and change.old_name:
         title += f" (was {change.old_name})"
-    lines = [color(title)]
+    if brief and change.blocked:
+        title += " (BLOCKED)"
+    return color(title)
+
+
+def change_lines(change: Change, currency: str, styles: Styles) -> list[str]:
+    lines = [title_line(change, styles)]
     if change.blocked:
         lines.append(styles.red(f"      BLOCKED: {change.reason}"))
-    for key, (old, new) in change.fields.items():
-        if key == "name" or change.action == "delete":
-            continue
+    for key, old, new in change.shown_fields():
         if change.action == "create":
-            if new != _DEFAULTS.get(key, object()):
-                lines.append(f"      {key}: {value_text(new)}")
+            lines.append(f"      {key}: {value_text(new)}")
         else:
             lines.append(f"      {key}: {value_text(old)} → {value_text(new)}")
     if change.charges is not None:
@@ -102,20 +94,58 @@ def charges_text(old: str | None, new: str | None, currency: str) -> str:
 
 
 def render_plan(plan: Plan, ctx: Context, *, limit: int | None = None) -> str:
-    """The plan as text; with ``limit``, at most that many changes are detailed (blocked first)."""
+    """The plan as text, in its risk order.
+
+    With ``limit``, at most that many changes are shown in full (the riskiest); every blocked,
+    delete, archive and rename change past them is still named on one line, and a last line
+    says how many changes were left out.
+    """
     styles = Styles(ctx.color)
     lines = [diagnostic_line(d, ctx, styles) for d in plan.diagnostics]
     lines += [f"Store: {plan.store}", ""]
     if plan.empty:
         lines.append("No changes: the store matches the repository.")
     else:
-        ordered = sorted(plan.changes, key=lambda c: not c.blocked)  # blocked first, then plan order
-        for change in ordered[:limit]:
-            lines.extend(change_lines(change, plan.currency, styles))
-        if limit is not None and len(ordered) > limit:
-            lines.append(f"... and {len(ordered) - limit} more changes (`sessconf diff` lists them all)")
+        named = left_out = 0
+        for i, change in enumerate(plan.changes):
+            if limit is None or i < limit:
+                lines.extend(change_lines(change, plan.currency, styles))
+            elif change.risky:
+                lines.append(title_line(change, styles, brief=True))
+                if len(change_lines(change, plan.currency, styles)) > 1:  # details left out
+                    named += 1
+            else:
+                left_out += 1
+        if named or left_out:
+            lines.append(_left_out(named, left_out))
         lines.append("")
+    lines += _impact_lines(plan, styles, limit)
     for violation in plan.threshold_violations:
         lines.append(styles.red(f"Safety threshold: {violation}; apply needs --force."))
     lines.append(styles.bold(plan.summary_line()))
     return "\n".join(lines) + "\n"
+
+
+def _left_out(named: int, left_out: int) -> str:
+    everything = "(`sessconf diff` lists them all)"
+    more = count(left_out, "more change")
+    if not named:
+        return f"... and {more} {everything}"
+    brief = f"... {count(named, 'change')} above named without details"
+    return f"{brief}, and {more} not shown {everything}" if left_out else f"{brief} {everything}"
+
+
+def _impact_lines(plan: Plan, styles: Styles, limit: int | None) -> list[str]:
+    """Sessions that do not change but charge differently, because billing items they list changed."""
+    impacts = plan.charge_impacts
+    if not impacts:
+        return []
+    lines = ["Charges on arrival of sessions that do not change (billing items they list do):"]
+    for impact in impacts[:limit]:
+        items = "billing item" if len(impact.billing_items) == 1 else "billing items"
+        charged = charges_text(*impact.charges, plan.currency)
+        because = f"{items} {', '.join(impact.billing_items)}"
+        lines.append(styles.cyan(f"$ session {styles.bold(impact.session)}: {charged} ({because})"))
+    if limit is not None and len(impacts) > limit:
+        lines.append(f"  ... and {len(impacts) - limit} more (`sessconf diff` lists them all)")
+    return [*lines, ""]
