@@ -67,6 +67,7 @@ def test_book_arrive_charges_and_list(run: Run, applied: tuple[Path, str]) -> No
     )
     assert charges == [
         {
+            "id": charges[0]["id"],
             "appointment": int(appointment),
             "client": "c-1",
             "billing_item": "acup-initial",
@@ -75,8 +76,10 @@ def test_book_arrive_charges_and_list(run: Run, applied: tuple[Path, str]) -> No
             "unit_price": "95.00",
             "amount": "95.00",
             "currency": "CAD",
+            "reverses": None,
         },
         {
+            "id": charges[0]["id"] + 1,
             "appointment": int(appointment),
             "client": "c-1",
             "billing_item": "needles",
@@ -85,6 +88,7 @@ def test_book_arrive_charges_and_list(run: Run, applied: tuple[Path, str]) -> No
             "unit_price": "4.50",
             "amount": "9.00",
             "currency": "CAD",
+            "reverses": None,
         },
     ]
     cancelled = run("appointments", "cancel", appointment, "--dir", clinic, "--store", url)
