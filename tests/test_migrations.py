@@ -56,7 +56,7 @@ def version_1_store(url: str, clinic: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return arrived, booked
 
 
-@pytest.mark.parametrize("command", ["migrate", "apply"])
+@pytest.mark.parametrize("command", ["migrate", "apply", "apply-a-change"])
 def test_a_version_1_store_is_upgraded_with_its_data(
     run: Run, clinic: Path, store_url: str, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
@@ -64,9 +64,13 @@ def test_a_version_1_store_is_upgraded_with_its_data(
     refused = run("diff", "--dir", clinic, "--store", store_url)
     assert refused.exit_code == 1
     assert "run `sessconf migrate`" in refused.output
+    if command == "apply-a-change":
+        path = clinic / "sessions/rmt90.yaml"
+        path.write_text(path.read_text().replace("duration: 90", "duration: 95"))
     args = ("migrate",) if command == "migrate" else ("apply", "--yes")
     result = run(*args, "--dir", clinic, "--store", store_url)
     assert result.exit_code == 0, result.output
+    assert ("1 updated" in result.output) == (command == "apply-a-change")
     with Store(resolve(store_url, None, clinic)) as store:
         assert store.status().version == t.SCHEMA_VERSION
         booking = store.booking()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -352,3 +353,30 @@ def test_sessconf_reads_what_other_writers_wrote(raw: Raw, store_url: str, clini
         undone = booking.unarrive(appointment)
         assert [c.amount for c in undone.reversals] == [-95, -9]
         assert sum(c.amount for c in booking.charges("c-raw")) == 0
+
+
+def test_a_writer_that_may_only_book_and_mark_arrivals_gets_every_rule(raw: Raw) -> None:
+    """The rules run with the store owner's rights: the scheduling system's role needs no right
+    on sessions or charges beyond reading them for the store to lock, count and charge."""
+    if raw.sqlite:
+        pytest.skip("roles are a PostgreSQL matter")
+    role = f"scheduler_{uuid.uuid4().hex[:8]}"
+    schema = raw.one("SELECT current_schema()")
+    raw.sql(f"CREATE ROLE {role}")
+    try:
+        raw.sql(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        raw.sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        raw.sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+        raw.sql(f"GRANT INSERT, UPDATE (status, arrived_at) ON appointments TO {role}")
+        raw.sql(f"SET ROLE {role}")
+        appointment = raw.book("acupinitial", "westside")
+        raw.sql("UPDATE appointments SET status = 'arrived' WHERE id = ?", appointment)
+        assert [row[3] for row in charges_of(raw, appointment)] == [9500, 900]
+        with pytest.raises(psycopg.errors.IntegrityError, match="slot is full"):
+            raw.book("acupinitial", "westside", "c-2")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.sql("DELETE FROM charges")
+    finally:
+        raw.sql("RESET ROLE")
+        raw.sql(f"DROP OWNED BY {role}")
+        raw.sql(f"DROP ROLE {role}")

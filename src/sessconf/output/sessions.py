@@ -100,7 +100,7 @@ def _usage(view: SessionView) -> str:
         return "usage: no appointment uses it; it can be deleted"
     verb = "uses" if used.appointments == 1 else "use"
     return (
-        f"usage: {count(used.appointments, 'appointment')} ({used.future_appointments} in the future) "
+        f"usage: {count(used.appointments, 'appointment')} ({used.future_appointments} booked in the future) "
         f"{verb} it; it cannot be deleted (archive it instead)"
     )
 

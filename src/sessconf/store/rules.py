@@ -257,10 +257,12 @@ def _refuse(message: str, code: str = "check_violation") -> str:
 
 
 def _function(name: str, body: str, declare: str = "") -> str:
-    # search_path is pinned: the scheduling system's connections may have another one
+    # The rules run with the store owner's rights (SECURITY DEFINER): a writer that may book needs
+    # no right to lock sessions or to insert charges for the rules to do so. search_path is
+    # pinned, as such functions need (and the writer's connection may have another one).
     return (
         f"CREATE OR REPLACE FUNCTION {PREFIX}{name}() RETURNS trigger LANGUAGE plpgsql"
-        f" SET search_path FROM CURRENT AS $rule$\n{declare}BEGIN\n{body}\nEND\n$rule$"
+        f" SECURITY DEFINER SET search_path FROM CURRENT AS $rule$\n{declare}BEGIN\n{body}\nEND\n$rule$"
     )
 
 
