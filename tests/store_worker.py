@@ -6,6 +6,10 @@
     python tests/store_worker.py book URL SESSION LOCATION CLIENT
         prints "ready", then for each line read from stdin (an ISO-8601 start with an offset)
         tries one booking and prints {"ok": true, "id": N} or {"ok": false, "error": ..., "kind": ...}.
+    python tests/store_worker.py lifecycle URL ID
+        prints "ready", then for each line read from stdin (arrive, unarrive or no-show) does it to
+        appointment ID and prints {"op", "ok": true, "changed": bool, "charges": [amounts]} or
+        {"op", "ok": false, "error": ...}.
 
 Each output line is flushed at once: the test reads them as they come (that is its barrier).
 """
@@ -49,12 +53,37 @@ def book(url: str, session: str, location: str, client: str) -> None:
                 say({"ok": True, "id": appointment.id})
 
 
+def lifecycle(url: str, appointment: str) -> None:
+    with Store(StoreUrl(url, "--store")) as store:
+        booking = store.booking()
+        say("ready")
+        for line in sys.stdin:
+            op = line.strip()
+            try:
+                if op == "arrive":
+                    arrival = booking.arrive(int(appointment))
+                    changed, charges = not arrival.already, [] if arrival.already else arrival.charges
+                elif op == "unarrive":
+                    undone = booking.unarrive(int(appointment))
+                    changed, charges = not undone.not_arrived, undone.reversals
+                elif op == "no-show":
+                    changed, charges = not booking.no_show(int(appointment))[1], []
+                else:
+                    raise SystemExit(f"unknown operation {op!r}")
+            except SessconfError as exc:
+                say({"op": op, "ok": False, "error": exc.message})
+            else:
+                say({"op": op, "ok": True, "changed": changed, "charges": [str(c.amount) for c in charges]})
+
+
 def main(argv: list[str]) -> None:
     command, *args = argv
     if command == "apply":
         apply(*args)
     elif command == "book":
         book(*args)
+    elif command == "lifecycle":
+        lifecycle(*args)
     else:
         raise SystemExit(f"unknown command {command!r}")
 

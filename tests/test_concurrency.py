@@ -309,3 +309,106 @@ def test_a_booking_racing_an_apply_that_deletes_its_session(store: str, clinic: 
             assert [a.id for a in s.booking().appointments(session="rmt90")] == booked
         outcome = f"refused ({len(booked)} booking(s) first)"
     print(f"\nrace outcome: {outcome}")
+
+
+# -- (d) arrive, unarrive and no-show racing on one appointment -------------------------------------
+
+# Each round, the operation that each of four processes sends at once.
+LIFECYCLE_ROUNDS = [
+    ["arrive"] * 4,  # one arrival, three that find it arrived
+    ["unarrive"] * 4,
+    ["arrive", "unarrive", "arrive", "unarrive"],
+    ["unarrive", "arrive", "unarrive", "arrive"],
+    ["arrive", "arrive", "unarrive", "unarrive"],
+    ["unarrive", "unarrive", "arrive", "arrive"],
+    ["unarrive"] * 4,  # booked again whatever happened before
+    ["no-show", "arrive", "no-show", "arrive"],  # from booked: exactly one of them changes it
+    ["arrive", "unarrive", "no-show", "unarrive"],
+]
+REFUSALS = {
+    "arrive": "was marked no-show; it cannot arrive",
+    "no-show": "has arrived; it cannot be marked no-show",
+    "unarrive": "was marked no-show; it has no arrival to undo",
+}
+
+
+def lifecycle_state(url: str, appointment: int) -> tuple[str, int, int, int]:
+    """The appointment's status and its charges: (status, charges, reversing charges, open charges),
+    after checking that each reversing charge repeats the one it reverses, negated."""
+    with open_store(url) as s, s.db.read() as conn:
+        status = conn.execute(
+            select(t.appointments.c.status).where(t.appointments.c.id == appointment)
+        ).scalar_one()
+        c = t.charges.c
+        rows = conn.execute(select(t.charges).where(c.appointment_id == appointment).order_by(c.id)).all()
+    by_id = {r.id: r for r in rows}
+    reversals = [r for r in rows if r.reverses is not None]
+    for r in reversals:
+        original = by_id[r.reverses]
+        assert original.reverses is None
+        assert (
+            original.billing_item,
+            original.quantity,
+            original.unit_price_cents,
+            -original.amount_cents,
+        ) == (
+            r.billing_item,
+            r.quantity,
+            r.unit_price_cents,
+            r.amount_cents,
+        )
+    reversed_ids = {r.reverses for r in reversals}
+    assert len(reversed_ids) == len(reversals)  # each charge reversed at most once
+    open_ = [r for r in rows if r.reverses is None and r.id not in reversed_ids]
+    total = sum(r.amount_cents for r in rows)
+    assert total == sum(r.amount_cents for r in open_)
+    if status == "arrived":
+        assert sorted((r.billing_item, r.amount_cents) for r in open_) == [
+            ("acup-initial", 9500),
+            ("needles", 900),
+        ]
+    else:
+        assert open_ == [], status
+    return status, len(rows) - len(reversals), len(reversals), len(open_)
+
+
+def test_arrive_unarrive_and_no_show_racing_on_one_appointment_end_consistent(store: str) -> None:
+    with open_store(store) as s:
+        appointment = s.booking().book("acupinitial", "racer", "westside", LATER).id
+    arrivals = unarrivals = no_shows = 0
+    with ExitStack() as stack:
+        workers = [
+            stack.enter_context(
+                Proc(sys.executable, WORKER, "lifecycle", store, str(appointment), stdin=True)
+            )
+            for _ in LIFECYCLE_ROUNDS[0]
+        ]
+        for worker in workers:
+            worker.wait_for("ready")
+        for n, ops in enumerate(LIFECYCLE_ROUNDS, start=1):
+            before = lifecycle_state(store, appointment)[0]
+            for worker, op in zip(workers, ops, strict=True):  # all at once: each one waits on stdin
+                worker.send(op)
+            results: list[dict[str, Any]] = [json.loads(w.next_line(n, timeout=60)) for w in workers]
+            for result in results:
+                assert result["ok"] or REFUSALS[result["op"]] in result["error"], result
+            changed = [r for r in results if r["ok"] and r["changed"]]
+            arrivals += sum(1 for r in changed if r["op"] == "arrive")
+            unarrivals += sum(1 for r in changed if r["op"] == "unarrive")
+            no_shows += sum(1 for r in changed if r["op"] == "no-show")
+            for r in changed:
+                expected = {"arrive": ["95.00", "9.00"], "unarrive": ["-95.00", "-9.00"], "no-show": []}
+                assert r["charges"] == expected[r["op"]], r
+            status, charges, reversals, _ = lifecycle_state(store, appointment)
+            assert (charges, reversals) == (2 * arrivals, 2 * unarrivals), results
+            assert arrivals - unarrivals == (1 if status == "arrived" else 0), results
+            if before == "booked" and set(ops) == {"no-show", "arrive"}:
+                assert len(changed) == 1, results  # one of them won the booked appointment
+            if no_shows:
+                assert status == "no_show", results
+        for worker in workers:
+            worker.end_input()
+        for worker in workers:
+            assert worker.finish(30)[0] == 0, worker.output
+    assert no_shows <= 1
+    print(f"\n{arrivals} arrival(s), {unarrivals} undone, {'a no-show' if no_shows else 'no no-show'}")

@@ -125,7 +125,7 @@ def test_show_prints_fields_locations_prices_and_charges(run: Run, clinic_store:
 def test_show_json(run: Run, clinic_store: str) -> None:
     store_url = clinic_store
     data = json.loads(run("show", "acupcupping", "--store", store_url, "--format", "json").output)
-    assert list(data) == ["session", "locations", "billing_items", "charges_on_arrival"]
+    assert list(data) == ["session", "locations", "billing_items", "charges_on_arrival", "usage"]
     assert data["session"]["archived"] is True
     assert data["locations"] == [
         {
@@ -142,6 +142,7 @@ def test_show_json(run: Run, clinic_store: str) -> None:
         ("cupping", "25.00", None, True),
     ]
     assert data["charges_on_arrival"] == {"amount": "80.00", "currency": "CAD"}
+    assert data["usage"] == {"appointments": 0, "future_appointments": 0, "in_use": False}
 
 
 @pytest.mark.parametrize(

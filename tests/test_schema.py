@@ -97,6 +97,21 @@ INVALID = {
     "3-decimals": (BILLING_FILE, edit(BILLING, '"4.50"', '"4.505"'), [("needles/price", "anyOf")]),
     "negative": (BILLING_FILE, edit(BILLING, '"4.50"', "-1"), [("needles/price", "anyOf")]),
     "bad-kind": (BILLING_FILE, edit(BILLING, "kind: product", "kind: gadget"), [("needles/kind", "enum")]),
+    # What the store cannot hold (sessconf.limits), as lint says too.
+    "huge-price": (
+        BILLING_FILE,
+        edit(BILLING, '"4.50"', '"99999999999999999999.00"'),
+        [("needles/price", "anyOf")],
+    ),
+    "price-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', '"100000000.00"'), [("needles/price", "anyOf")]),
+    "number-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', "100000000"), [("needles/price", "anyOf")]),
+    "huge-quantity": (SESSION_FILE, edit(SESSION, "ty: 2", f"ty: {10**22}"), [("billing_items/1", "anyOf")]),
+    "quantity-over-max": (SESSION_FILE, edit(SESSION, "ty: 2", "ty: 10001"), [("billing_items/1", "anyOf")]),
+    "too-many-lines": (
+        SESSION_FILE,
+        edit(SESSION, "  - acup-initial\n", "".join(f"  - item-{i}\n" for i in range(100))),
+        [("billing_items", "maxItems")],
+    ),
 }
 
 
@@ -119,6 +134,15 @@ VALID = {
     "zero-price": (BillingItem, BILLING_FILE, edit(ENTRY, "4.50", "0")),
     "padded-price": (BillingItem, BILLING_FILE, edit(ENTRY, "4.50", "' 95 '")),
     "dot-price": (BillingItem, BILLING_FILE, edit(ENTRY, "4.50", "'.5'")),
+    "max-price": (BillingItem, BILLING_FILE, edit(ENTRY, "4.50", "'99999999.99'")),
+    "max-price-number": (BillingItem, BILLING_FILE, edit(ENTRY, "4.50", "99999999.99")),
+    "zero-padded-price": (BillingItem, BILLING_FILE, edit(ENTRY, "4.50", "'00099999999.99'")),
+    "max-quantity": (Session, SESSION_FILE, edit(SESSION, "ty: 2", "ty: 10000")),
+    "max-lines": (
+        Session,
+        SESSION_FILE,
+        edit(SESSION, "  - acup-initial\n", "".join(f"  - item-{i}\n" for i in range(99))),
+    ),
 }
 
 

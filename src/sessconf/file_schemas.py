@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from sessconf.limits import MAX_BILLING_LINES, MAX_PRICE
 from sessconf.model import (
     _COLOR,
     NAME_MAX,
@@ -28,6 +29,7 @@ from sessconf.model import (
     BillingLine,
     Location,
     Session,
+    billing_lines,
     check_text,
     check_timezone,
     normalize_color,
@@ -56,14 +58,17 @@ _COLOR_SCHEMA: JsonSchemaValue = {
     "examples": ["#0f766e"],
 }
 _TIMEZONE: JsonSchemaValue = {"type": "string", "examples": ["America/Toronto", "America/Vancouver"]}
-# YAML numbers with a fraction are read as exact decimals, so a price may be a number too.
+# YAML numbers with a fraction are read as exact decimals, so a price may be a number too. The
+# highest price is all nines (99999999.99), so "at most 8 digits before the point, leading zeros
+# aside" is exactly "at most MAX_PRICE".
+_PRICE_DIGITS = len(str(int(MAX_PRICE)))
 _PRICE: JsonSchemaValue = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE)},
         {
             "type": "string",
-            "pattern": r"^\s*\+?(?:\d+(?:\.\d{0,2})?|\.\d{1,2})\s*$",
-            "patternErrorMessage": 'a price such as "95.00"',
+            "pattern": rf"^\s*\+?(?:0*\d{{1,{_PRICE_DIGITS}}}(?:\.\d{{0,2}})?|\.\d{{1,2}})\s*$",
+            "patternErrorMessage": f'a price such as "95.00", at most {MAX_PRICE}',
         },
     ],
     "examples": ["95.00"],
@@ -93,8 +98,10 @@ class _Generator(GenerateJsonSchema):
         if known is not None:
             return copy.deepcopy(known)  # pydantic may edit what it is given
         found = default(schema)
-        if function is unique:
+        if function in (unique, billing_lines):
             found["uniqueItems"] = True
+        if function is billing_lines:
+            found["maxItems"] = MAX_BILLING_LINES
         return found
 
     def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:

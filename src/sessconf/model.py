@@ -24,9 +24,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sessconf import limits
+
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
-NAME_MAX = 32
-TEXT_MAX = 200
+NAME_MAX = limits.NAME_MAX  # the bounds are declared in sessconf.limits
+TEXT_MAX = limits.TEXT_MAX
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _CENT = Decimal("0.01")
@@ -84,8 +86,14 @@ def to_price(value: object) -> Decimal:
         raise PydanticCustomError(
             "invalid-price", "'{value}' is not a price such as \"95.00\"", {"value": value}
         ) from None
-    if not price.is_finite() or price.adjusted() > 25:  # beyond 28 digits, cents are not exact
+    if not price.is_finite():
         raise PydanticCustomError("invalid-price", "'{value}' is not a price", {"value": str(value)})
+    if price > limits.MAX_PRICE:  # what the store holds (sessconf.limits)
+        raise PydanticCustomError(
+            "invalid-price",
+            "the price {value} is too high; the highest price is {limit}",
+            {"value": str(value), "limit": str(limits.MAX_PRICE)},
+        )
     if price < 0:
         raise PydanticCustomError("invalid-price", "the price {value} is negative", {"value": str(value)})
     if price != price.quantize(_CENT):
@@ -119,13 +127,24 @@ def unique(items: list[Any]) -> list[Any]:
     return items
 
 
+def billing_lines(lines: list[Any]) -> list[Any]:
+    """At most ``MAX_BILLING_LINES`` billing items (what one arrival may charge), none twice."""
+    if len(lines) > limits.MAX_BILLING_LINES:
+        raise PydanticCustomError(
+            "out-of-range",
+            "{count} billing items; a session charges at most {limit}",
+            {"count": len(lines), "limit": limits.MAX_BILLING_LINES},
+        )
+    return unique(lines)
+
+
 # Numeric bounds, checked by pydantic-core and quoted in messages: field -> (low, high, unit).
 RANGES: dict[str, tuple[int, int | None, str]] = {
     "duration": (5, 600, " minutes"),
     "buffer_before": (0, 120, " minutes"),
     "buffer_after": (0, 120, " minutes"),
     "max_attendees": (1, 100, ""),
-    "quantity": (1, None, ""),
+    "quantity": (1, limits.MAX_QUANTITY, ""),
 }
 
 
@@ -150,7 +169,9 @@ class BillingLine(_Model):
     """One billing item charged on arrival: a code from billing_items.yaml and a quantity."""
 
     item: Name = Field(description="A code from billing_items.yaml.")
-    quantity: Annotated[int, _bounded("quantity")] = Field(1, description="How many are charged (1 or more).")
+    quantity: Annotated[int, _bounded("quantity")] = Field(
+        1, description=f"How many are charged (1-{limits.MAX_QUANTITY})."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -173,9 +194,10 @@ class Session(_Model):
     duration: Annotated[int, _bounded("duration")] = Field(
         description="Default duration in whole minutes (5-600)."
     )
-    billing_items: Annotated[list[BillingLine], AfterValidator(unique)] = Field(
+    billing_items: Annotated[list[BillingLine], AfterValidator(billing_lines)] = Field(
         default_factory=list,
-        description="Charged in this order when the appointment arrives: codes from billing_items.yaml.",
+        description="Charged in this order when the appointment arrives: codes from billing_items.yaml "
+        f"(at most {limits.MAX_BILLING_LINES}).",
     )
     archived: bool = Field(False, description="true: not bookable; existing appointments are unchanged.")
     previous_names: Names = Field(
@@ -215,7 +237,8 @@ class BillingItem(_Model):
     name: Text = Field(description="The name on the client's case file (1-200 characters).")
     kind: Literal["service", "product"] = Field(description="service or product.")
     price: Price = Field(
-        description='A decimal string such as "95.00", or a number: 0 or more, 2 decimals at most.'
+        description=f'A decimal string such as "95.00", or a number: 0 to {limits.MAX_PRICE}, '
+        "2 decimals at most."
     )
     archived: bool = Field(
         False, description="true: no longer charged (lint warns where a session lists it)."

@@ -52,13 +52,34 @@ class ChargeLine:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageView:
+    """How appointments use a session: counts only (never clients or ids)."""
+
+    appointments: int = 0  # any status, any date: each one keeps the session from being deleted
+    future_appointments: int = 0  # booked, not started yet
+
+    @property
+    def in_use(self) -> bool:
+        return self.appointments > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "appointments": self.appointments,
+            "future_appointments": self.future_appointments,
+            "in_use": self.in_use,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class SessionView:
-    """A session with its locations, its billing items and what one arrival charges."""
+    """A session with its locations, its billing items, what one arrival charges and whether
+    appointments use it (so whether it can be deleted)."""
 
     session: SessionState
     locations: Sequence[tuple[str, LocationState | None]]
     lines: Sequence[ChargeLine]
     currency: str | None  # None: the items charged are in several currencies
+    usage: UsageView = UsageView()
 
     @property
     def total(self) -> Decimal | None:
@@ -73,10 +94,13 @@ class SessionView:
             "locations": [_location_dict(name, loc) for name, loc in self.locations],
             "billing_items": [line.to_dict() for line in self.lines],
             "charges_on_arrival": {"amount": _money(self.total), "currency": self.currency},
+            "usage": self.usage.to_dict(),
         }
 
 
-def view_session(config: ConfigState, name: str, default_currency: str = "CAD") -> SessionView:
+def view_session(
+    config: ConfigState, name: str, default_currency: str = "CAD", usage: UsageView | None = None
+) -> SessionView:
     """The session ``name`` as the store holds it; an unknown name is a clear error."""
     session = config.sessions.get(name)
     if session is None:
@@ -101,7 +125,7 @@ def view_session(config: ConfigState, name: str, default_currency: str = "CAD") 
     currencies = {line.currency for line in lines if line.amount is not None}
     currency = currencies.pop() if len(currencies) == 1 else None if currencies else default_currency
     locations = [(loc, config.locations.get(loc)) for loc in session.locations]
-    return SessionView(session, locations, lines, currency)
+    return SessionView(session, locations, lines, currency, usage or UsageView())
 
 
 def _unknown_hint(config: ConfigState, name: str) -> str:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sessconf.cli.options import dir_option, open_store, output_context, store_option
+from sessconf.cli.options import bounded_text, dir_option, open_store, output_context, store_option
 from sessconf.errors import RefusedError
+from sessconf.limits import ACTOR_MAX
+
+if TYPE_CHECKING:
+    from sessconf.loader import Repository
+    from sessconf.plan import Plan
+    from sessconf.store import Store
 
 SHOWN_CHANGES = 200  # a larger plan is summarised before applying; `diff` shows it whole
+PROGRESS_ROWS = 2000  # a plan writing more rows shows a progress bar (on a terminal)
 
 
 @click.command("apply")
@@ -23,7 +32,10 @@ SHOWN_CHANGES = 200  # a larger plan is summarised before applying; `diff` shows
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when a safety threshold is exceeded.")
 @click.option(
-    "--actor", metavar="NAME", help="Who applies, for the history [default: $GITHUB_ACTOR, else the user]."
+    "--actor",
+    metavar="NAME",
+    callback=bounded_text(ACTOR_MAX, "the actor"),
+    help="Who applies, for the history [default: $GITHUB_ACTOR, else the user].",
 )
 @click.option(
     "--lock-timeout",
@@ -59,7 +71,7 @@ def command(
     saved = read_saved_plan(plan_file) if plan_file is not None else None
     with open_store(root, store_flag) as store:
         store.lock_timeout = lock_timeout
-        with Background(store.snapshot) as reading:
+        with Background(partial(store.snapshot, older=True)) as reading:  # apply upgrades it
             result = lint(root)  # while the store is read in the background
             if result.errors:
                 click.echo(render.lint(result, "text", ctx), nl=False)
@@ -76,6 +88,7 @@ def command(
         if saved is None:
             click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
             if plan.empty:
+                _upgrade_older_schema(store)  # nothing to write, but apply brings the schema up to date
                 return 0
         else:
             expected = PlanStamp.of(saved)
@@ -94,9 +107,9 @@ def command(
             if not click.confirm("Apply this plan?", default=False):
                 raise RefusedError("not confirmed: nothing was applied")
         entry = history.current(root, actor)
-        estimate = sum(4 for _ in plan.changes)
-        if sys.stderr.isatty() and estimate > 2000:
-            with click.progressbar(length=estimate, label="Applying", file=sys.stderr) as bar:
+        rows = _rows_to_write(plan, result.repository) if sys.stderr.isatty() else 0
+        if rows > PROGRESS_ROWS:
+            with click.progressbar(length=rows, label="Applying", file=sys.stderr) as bar:
                 done = store.apply(
                     result.repository, expected, force=force, history=entry, progress=bar.update
                 )
@@ -109,3 +122,18 @@ def command(
         f"{summary['delete']} deleted ({done.rows} rows written)."
     )
     return 0
+
+
+def _rows_to_write(plan: Plan, repo: Repository) -> int:
+    from sessconf.state import from_repository
+    from sessconf.store.write import rows_to_write
+
+    return rows_to_write(from_repository(repo), plan)
+
+
+def _upgrade_older_schema(store: Store) -> None:
+    from sessconf.store.schema import SCHEMA_VERSION
+
+    status = store.status()
+    if status.exists and status.version < SCHEMA_VERSION:
+        click.echo("Applied migrations: " + ", ".join(store.migrate()) + ".")

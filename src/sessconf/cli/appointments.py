@@ -1,22 +1,34 @@
-"""``sessconf appointments book|arrive|cancel|list``: the scheduling side, end to end."""
+"""``sessconf appointments book|arrive|unarrive|no-show|cancel|list``: the scheduling side, end to end."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, open_store, store_option
+from sessconf.cli.options import bounded_text, dir_option, format_option, open_store, store_option
+from sessconf.limits import CLIENT_MAX
+
+if TYPE_CHECKING:
+    from sessconf.store.booking import Charge
+
+STATUSES = ("booked", "arrived", "cancelled", "no_show")  # sessconf.store.booking.Status
 
 
 @click.group("appointments")
 def command() -> None:
-    """Book, arrive, cancel and list appointments in the store."""
+    """Book, arrive, undo an arrival, mark no-shows, cancel and list appointments in the store."""
 
 
 @command.command("book")
 @click.argument("session")
-@click.option("--client", required=True, help="The client's id.")
+@click.option(
+    "--client",
+    required=True,
+    callback=bounded_text(CLIENT_MAX, "the client id"),
+    help=f"The client's id (at most {CLIENT_MAX} characters).",
+)
 @click.option("--location", required=True, help="A location the session is offered at.")
 @click.option(
     "--start",
@@ -24,6 +36,9 @@ def command() -> None:
     help="ISO 8601; without an offset it is local time at the location (e.g. 2026-12-01T10:00).",
 )
 @click.option("--duration", type=click.IntRange(1, 1440), help="Minutes [default: the session's duration].")
+@click.option(
+    "--online", is_flag=True, help="Book as the client would online (refused when only staff may book)."
+)
 @dir_option
 @store_option
 @format_option("text", "json")
@@ -33,18 +48,23 @@ def book(
     location: str,
     start: str,
     duration: int | None,
+    online: bool,
     root: Path,
     store_flag: str | None,
     fmt: str,
 ) -> int:
-    """Book SESSION for a client; prints the new appointment's id."""
+    """Book SESSION for a client; prints the new appointment's id.
+
+    Refused for an unknown or archived session or location, a location the session is not offered
+    at, a full slot, and with --online a session with online_booking: false.
+    """
     from sessconf.output.jsonfmt import dumps
     from sessconf.timeparse import parse_start
 
     with open_store(root, store_flag) as store:
         booking = store.booking()
         when = parse_start(start, booking.timezone(location))
-        appointment = booking.book(session, client, location, when, duration)
+        appointment = booking.book(session, client, location, when, duration, online=online)
     if fmt == "json":
         click.echo(dumps(appointment.to_dict()), nl=False)
     else:
@@ -87,12 +107,59 @@ def arrive(appointment_id: int, root: Path, store_flag: str | None, fmt: str) ->
         f"Appointment {appointment_id} arrived. Charges added for client {arrival.appointment.client}:"
     )
     for charge in arrival.charges:
-        click.echo(
-            f"  {charge.name} ({charge.billing_item}) {charge.quantity} × {charge.unit_price:.2f} = "
-            f"{charge.amount:.2f} {charge.currency}"
-        )
+        click.echo(f"  {_line(charge)}")
     if not arrival.charges:
         click.echo("  (none: the session bills nothing)")
+    return 0
+
+
+@command.command("unarrive")
+@click.argument("appointment_id", metavar="ID", type=int)
+@dir_option
+@store_option
+@format_option("text", "json")
+def unarrive(appointment_id: int, root: Path, store_flag: str | None, fmt: str) -> int:
+    """Undo an arrival made by mistake: one reversing charge per charge of that arrival (charges
+    are never deleted); the appointment is booked again and may arrive again."""
+    from sessconf.output.jsonfmt import dumps
+
+    with open_store(root, store_flag) as store:
+        undone = store.booking().unarrive(appointment_id)
+    if fmt == "json":
+        click.echo(
+            dumps(
+                {
+                    "appointment": undone.appointment.to_dict(),
+                    "not_arrived": undone.not_arrived,
+                    "charges": [c.to_dict() for c in undone.reversals],
+                }
+            ),
+            nl=False,
+        )
+        return 0
+    if undone.not_arrived:
+        click.echo(f"Appointment {appointment_id} has not arrived; nothing was reversed.")
+        return 0
+    click.echo(
+        f"Appointment {appointment_id} is booked again. Reversing charges added for client "
+        f"{undone.appointment.client}:"
+    )
+    for charge in undone.reversals:
+        click.echo(f"  {_line(charge)}")
+    if not undone.reversals:
+        click.echo("  (none: the arrival charged nothing)")
+    return 0
+
+
+@command.command("no-show")
+@click.argument("appointment_id", metavar="ID", type=int)
+@dir_option
+@store_option
+def no_show(appointment_id: int, root: Path, store_flag: str | None) -> int:
+    """Mark a booked appointment no-show (it keeps its place, still counts as a use, cannot arrive)."""
+    with open_store(root, store_flag) as store:
+        _, already = store.booking().no_show(appointment_id)
+    click.echo(f"Appointment {appointment_id} {'was already marked' if already else 'marked'} no-show.")
     return 0
 
 
@@ -111,7 +178,7 @@ def cancel(appointment_id: int, root: Path, store_flag: str | None) -> int:
 @command.command("list")
 @click.option("--session", help="Only this session's appointments.")
 @click.option("--client", help="Only this client's appointments.")
-@click.option("--status", type=click.Choice(["booked", "arrived", "cancelled"]), help="Only this status.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
 @dir_option
 @store_option
 @format_option("text", "json")
@@ -120,9 +187,12 @@ def list_(
 ) -> int:
     """List appointments (times in each location's time zone)."""
     from sessconf.output.jsonfmt import dumps
+    from sessconf.store.booking import Status
 
     with open_store(root, store_flag) as store:
-        found = store.booking().appointments(session=session, client=client, status=status)
+        found = store.booking().appointments(
+            session=session, client=client, status=None if status is None else Status(status)
+        )
     if fmt == "json":
         click.echo(dumps([a.to_dict() for a in found]), nl=False)
         return 0
@@ -132,3 +202,11 @@ def list_(
         when = f"{a.start:%Y-%m-%d %H:%M %z}"
         click.echo(f"{a.id:>6}  {when}  {a.status:<9}  {a.session} at {a.location}  client {a.client}")
     return 0
+
+
+def _line(charge: Charge) -> str:
+    return (
+        f"{charge.name} ({charge.billing_item}) {charge.quantity} × {charge.unit_price:.2f} = "
+        f"{charge.amount:.2f} {charge.currency}"
+        + ("" if charge.reverses is None else f"  (reverses charge {charge.reverses})")
+    )

@@ -15,7 +15,8 @@ from sessconf.cli.options import dir_option, format_option, open_store, store_op
 @store_option
 @format_option("text", "json")
 def command(client: str, root: Path, store_flag: str | None, fmt: str) -> int:
-    """A client's case-file charges, as they were when each appointment arrived."""
+    """A client's case-file charges, as they were when each appointment arrived, and the reversing
+    charges of arrivals undone (negative amounts)."""
     from sessconf.output.jsonfmt import dumps
 
     with open_store(root, store_flag) as store:
@@ -26,8 +27,9 @@ def command(client: str, root: Path, store_flag: str | None, fmt: str) -> int:
     if not found:
         click.echo(f"No charges for client {client}.")
     for c in found:
+        reverses = "" if c.reverses is None else f"  (reverses charge {c.reverses})"
         click.echo(
-            f"appointment {c.appointment:>6}  {c.name} ({c.billing_item})  {c.quantity} × {c.unit_price:.2f}"
-            f" = {c.amount:.2f} {c.currency}"
+            f"charge {c.id:>6}  appointment {c.appointment:>6}  {c.name} ({c.billing_item})  "
+            f"{c.quantity} × {c.unit_price:.2f} = {c.amount:.2f} {c.currency}{reverses}"
         )
     return 0

@@ -65,3 +65,19 @@ def open_store(root: Path, flag: str | None) -> Store:
 
     settings, _ = load_settings(root.resolve())
     return Store(resolve(flag, settings.store, root.resolve()))
+
+
+def bounded_text(limit: int, what: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """An option callback for free text that the store keeps (a client id, an actor): at most
+    ``limit`` characters and no control characters, or a usage error (PostgreSQL would refuse the
+    value, SQLite would keep it)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from sessconf.limits import text_problem
+
+        problem = None if value is None else text_problem(value, limit, what)
+        if problem is not None:
+            raise click.BadParameter(problem, ctx, param)
+        return value
+
+    return check

@@ -15,15 +15,18 @@ from sessconf.cli.options import dir_option, format_option, open_store, output_c
 @dir_option
 @store_option
 def command(name: str, fmt: str, root: Path, store_flag: str | None) -> int:
-    """Show a session as the store holds it: its fields, locations, billing items and prices, and
-    what one arrival charges.
+    """Show a session as the store holds it: its fields, locations, billing items and prices, what
+    one arrival charges, and how many appointments use it (so whether it can be deleted).
     """
     from sessconf.output.sessions import render_show
     from sessconf.settings import load_settings
-    from sessconf.view import view_session
+    from sessconf.view import UsageView, view_session
 
     with open_store(root, store_flag) as store:
-        config = store.snapshot().config
+        snap = store.snapshot()
     currency = load_settings(root.resolve())[0].currency
-    click.echo(render_show(view_session(config, name, currency), fmt, output_context()), nl=False)
+    used = snap.session_usage.get(name)
+    usage = UsageView(used.appointments, used.future_booked) if used is not None else UsageView()
+    view = view_session(snap.config, name, currency, usage)
+    click.echo(render_show(view, fmt, output_context()), nl=False)
     return 0

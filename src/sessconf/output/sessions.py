@@ -58,6 +58,7 @@ def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
     width = max(len(key) for key, _ in fields) + 1
     lines = [styles.bold(f"session {s.name}")]
     lines += [f"  {key + ':':<{width}} {value}" for key, value in fields]
+    lines.append(_usage(view))
 
     lines.append("locations:")
     name_width = max((len(name) for name, _ in view.locations), default=0)
@@ -91,6 +92,17 @@ def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
     else:
         lines.append(styles.cyan(f"charges on arrival: {total:.2f} {view.currency}"))
     return "\n".join(lines) + "\n"
+
+
+def _usage(view: SessionView) -> str:
+    used = view.usage
+    if not used.in_use:
+        return "usage: no appointment uses it; it can be deleted"
+    verb = "uses" if used.appointments == 1 else "use"
+    return (
+        f"usage: {count(used.appointments, 'appointment')} ({used.future_appointments} booked in the future) "
+        f"{verb} it; it cannot be deleted (archive it instead)"
+    )
 
 
 def _row(cells: tuple[str, ...], widths: list[int]) -> str:

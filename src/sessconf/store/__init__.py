@@ -101,15 +101,19 @@ class Store:
 
     # -- configuration ----------------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
-        """What the store holds now. A store that does not exist reads as empty; nothing is written."""
+    def snapshot(self, *, older: bool = False) -> Snapshot:
+        """What the store holds now. A store that does not exist reads as empty; nothing is written.
+
+        An older schema is refused ("run `sessconf migrate`"), unless ``older`` (``apply``, which
+        upgrades the schema before it writes).
+        """
         if not self.exists():
             return Snapshot(SchemaStatus(False))
         from sessconf.store.read import read_snapshot, schema_status
 
         with self.db.read() as conn:
             status = schema_status(conn)
-            status.check_readable(self.display)
+            status.check_readable(self.display, older=older)
             snap = read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
         return snap

@@ -3,8 +3,14 @@
 One code path for SQLite and PostgreSQL. Configuration rows get explicit ids assigned by
 ``apply`` (under its lock); appointments and charges get database-generated ids. Foreign keys to
 sessions and locations from appointments are ``ON DELETE RESTRICT``: the database itself refuses to
-delete what an appointment uses, also when the appointment was booked after a plan was made.
-Money is integer cents (exact on both databases); times are UTC.
+delete what an appointment uses, also when the appointment was booked after a plan was made. The
+rest of the store's rules (SPEC §7) are triggers, installed by :mod:`sessconf.store.rules`.
+Money is integer cents (exact on both databases); times are UTC; sizes come from
+:mod:`sessconf.limits`.
+
+Migrations run in order, also for a new store. Each builds what it adds from the tables below;
+a migration that changes a table freezes the definition the earlier ones created (as
+``_V1_APPOINTMENTS`` does for migration 2), so that every path leads to the same schema.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
+
+from sessconf import limits
 
 metadata = MetaData()
 
@@ -53,9 +62,9 @@ locations = Table(
     "locations",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=False),
-    Column("name", String(64), nullable=False, unique=True),
+    Column("name", String(limits.NAME_COLUMN), nullable=False, unique=True),
     Column("display_name", Text, nullable=False),
-    Column("timezone", String(64), nullable=False),
+    Column("timezone", String(limits.TIMEZONE_COLUMN), nullable=False),
     Column("address", Text),
     Column("archived", Boolean, nullable=False, default=False),
 )
@@ -65,14 +74,14 @@ location_disciplines = Table(
     metadata,
     Column("location_id", Id, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("discipline", String(64), nullable=False),
+    Column("discipline", String(limits.NAME_COLUMN), nullable=False),
 )
 
 billing_items = Table(
     "billing_items",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=False),
-    Column("code", String(64), nullable=False, unique=True),
+    Column("code", String(limits.NAME_COLUMN), nullable=False, unique=True),
     Column("name", Text, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("price_cents", BigInteger, nullable=False),
@@ -85,9 +94,9 @@ sessions = Table(
     "sessions",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=False),
-    Column("name", String(64), nullable=False, unique=True),
+    Column("name", String(limits.NAME_COLUMN), nullable=False, unique=True),
     Column("description", Text, nullable=False),
-    Column("discipline", String(64), nullable=False),
+    Column("discipline", String(limits.NAME_COLUMN), nullable=False),
     Column("color", String(7), nullable=False),
     Column("duration", Integer, nullable=False),
     Column("archived", Boolean, nullable=False, default=False),
@@ -124,7 +133,7 @@ def _previous_names(owner: str) -> Table:
         metadata,
         Column("owner_id", Id, ForeignKey(f"{owner}s.id", ondelete="CASCADE"), primary_key=True),
         Column("position", Integer, primary_key=True),
-        Column("name", String(64), nullable=False),
+        Column("name", String(limits.NAME_COLUMN), nullable=False),
         UniqueConstraint("name", name=f"{owner}_previous_names_unique"),
     )
 
@@ -133,49 +142,80 @@ session_previous_names = _previous_names("session")
 location_previous_names = _previous_names("location")
 billing_item_previous_names = _previous_names("billing_item")
 
-appointments = Table(
-    "appointments",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("session_id", Id, ForeignKey("sessions.id", ondelete="RESTRICT"), nullable=False),
-    Column("location_id", Id, ForeignKey("locations.id", ondelete="RESTRICT"), nullable=False),
-    Column("client", String(200), nullable=False),
-    Column("start_utc", DateTime, nullable=False),
-    Column("duration", Integer, nullable=False),
-    Column("status", String(16), nullable=False, default="booked"),
-    Column("booked_at", DateTime, nullable=False),
-    Column("arrived_at", DateTime),
-    Column("cancelled_at", DateTime),
-    CheckConstraint("status IN ('booked', 'arrived', 'cancelled')", name="appointments_status"),
-    Index("appointments_slot", "session_id", "location_id", "start_utc"),
-    Index("appointments_location", "location_id"),
-    Index("appointments_client", "client"),
-)
+APPOINTMENT_STATUSES = ("booked", "arrived", "cancelled", "no_show")
 
-# Charges are values copied at arrival: no reference that could block a billing item's removal.
-charges = Table(
-    "charges",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("appointment_id", Id, ForeignKey("appointments.id", ondelete="RESTRICT"), nullable=False),
-    Column("client", String(200), nullable=False),
-    Column("billing_item", String(64), nullable=False),
-    Column("name", Text, nullable=False),
-    Column("quantity", Integer, nullable=False),
-    Column("unit_price_cents", BigInteger, nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("charged_at", DateTime, nullable=False),
-    Index("charges_client", "client"),
-    Index("charges_appointment", "appointment_id"),
-)
+
+def _appointments_table(md: MetaData, name: str = "appointments") -> Table:
+    statuses = ", ".join(f"'{s}'" for s in APPOINTMENT_STATUSES)
+    return Table(
+        name,
+        md,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("session_id", Id, ForeignKey("sessions.id", ondelete="RESTRICT"), nullable=False),
+        Column("location_id", Id, ForeignKey("locations.id", ondelete="RESTRICT"), nullable=False),
+        Column("client", String(limits.CLIENT_MAX), nullable=False),
+        Column("start_utc", DateTime, nullable=False),
+        Column("duration", Integer, nullable=False),
+        Column("status", String(16), nullable=False, default="booked"),
+        Column("booked_at", DateTime, nullable=False),
+        Column("arrived_at", DateTime),
+        Column("cancelled_at", DateTime),
+        Column("no_show_at", DateTime),
+        CheckConstraint(f"status IN ({statuses})", name="appointments_status"),
+        CheckConstraint(
+            f"length(client) BETWEEN 1 AND {limits.CLIENT_MAX}", name="appointments_client_length"
+        ),
+    )
+
+
+def _charges_table(md: MetaData, name: str = "charges", appointments: str = "appointments") -> Table:
+    """Charges are values copied at arrival: no reference that could block a billing item's removal.
+
+    A reversing charge (``reverses``: the charge it undoes) repeats its charge with the opposite
+    amount; a charge is reversed at most once.
+    """
+    return Table(
+        name,
+        md,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("appointment_id", Id, ForeignKey(f"{appointments}.id", ondelete="RESTRICT"), nullable=False),
+        Column("client", String(limits.CLIENT_MAX), nullable=False),
+        Column("billing_item", String(limits.NAME_COLUMN), nullable=False),
+        Column("name", Text, nullable=False),
+        Column("quantity", Integer, nullable=False),
+        Column("unit_price_cents", BigInteger, nullable=False),
+        Column("amount_cents", BigInteger, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("charged_at", DateTime, nullable=False),
+        Column("reverses", Id, ForeignKey(f"{name}.id", ondelete="RESTRICT", name="charges_reverses_fkey")),
+        UniqueConstraint("reverses", name="charges_reversed_once"),
+        CheckConstraint(f"quantity BETWEEN 1 AND {limits.MAX_QUANTITY}", name="charges_quantity"),
+        CheckConstraint(
+            f"unit_price_cents BETWEEN 0 AND {limits.MAX_PRICE_CENTS}", name="charges_unit_price"
+        ),
+        CheckConstraint(
+            "amount_cents = unit_price_cents * quantity * (CASE WHEN reverses IS NULL THEN 1 ELSE -1 END)",
+            name="charges_amount",
+        ),
+        CheckConstraint(f"length(client) BETWEEN 1 AND {limits.CLIENT_MAX}", name="charges_client_length"),
+    )
+
+
+appointments = _appointments_table(metadata)
+Index("appointments_slot", appointments.c.session_id, appointments.c.location_id, appointments.c.start_utc)
+Index("appointments_location", appointments.c.location_id)
+Index("appointments_client", appointments.c.client)
+
+charges = _charges_table(metadata)
+Index("charges_client", charges.c.client)
+Index("charges_appointment", charges.c.appointment_id)
 
 apply_history = Table(
     "apply_history",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("applied_at", DateTime, nullable=False),
-    Column("actor", String(200), nullable=False),
+    Column("actor", String(limits.ACTOR_MAX), nullable=False),
     Column("run_url", Text),
     Column("git_commit", String(64)),
     Column("plan_digest", String(80), nullable=False),
@@ -191,9 +231,116 @@ class Migration:
     upgrade: Callable[[Connection], None]
 
 
+# The two tables as migration 1 created them (migration 2 rebuilds or alters them).
+_V1 = MetaData()
+_V1_APPOINTMENTS = Table(
+    "appointments",
+    _V1,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("session_id", Id, ForeignKey(sessions.c.id, ondelete="RESTRICT"), nullable=False),
+    Column("location_id", Id, ForeignKey(locations.c.id, ondelete="RESTRICT"), nullable=False),
+    Column("client", String(200), nullable=False),
+    Column("start_utc", DateTime, nullable=False),
+    Column("duration", Integer, nullable=False),
+    Column("status", String(16), nullable=False, default="booked"),
+    Column("booked_at", DateTime, nullable=False),
+    Column("arrived_at", DateTime),
+    Column("cancelled_at", DateTime),
+    CheckConstraint("status IN ('booked', 'arrived', 'cancelled')", name="appointments_status"),
+    Index("appointments_slot", "session_id", "location_id", "start_utc"),
+    Index("appointments_location", "location_id"),
+    Index("appointments_client", "client"),
+)
+_V1_CHARGES = Table(
+    "charges",
+    _V1,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("appointment_id", Id, ForeignKey("appointments.id", ondelete="RESTRICT"), nullable=False),
+    Column("client", String(200), nullable=False),
+    Column("billing_item", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_cents", BigInteger, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("charged_at", DateTime, nullable=False),
+    Index("charges_client", "client"),
+    Index("charges_appointment", "appointment_id"),
+)
+_CHANGED_BY_2 = {"appointments", "charges"}
+
+
 def _initial(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t.name not in _CHANGED_BY_2])
+    _V1.create_all(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+def _lifecycle_and_rules(conn: Connection) -> None:
+    """No-shows and reversing charges; every rule of the store in the schema itself."""
+    from sessconf.store import rules
+
+    if conn.dialect.name == "sqlite":
+        _rebuild_sqlite_appointments_and_charges(conn)
+    else:
+        _alter_postgresql_appointments_and_charges(conn)
+    rules.install(conn)
+
+
+def _rebuild_sqlite_appointments_and_charges(conn: Connection) -> None:
+    """SQLite cannot alter a CHECK constraint: both tables are rebuilt, within the transaction.
+
+    ``PRAGMA foreign_keys`` cannot be turned off inside a transaction, and the old charges refer
+    to the old appointments (``ON DELETE RESTRICT``), so the new tables are made under new names,
+    the new charges referring to the new appointments; the old ones are dropped, charges first,
+    and the renames (SQLite >= 3.26 rewrites references on rename) give them their names back.
+    """
+    scratch = MetaData()
+    for table in (sessions, locations):
+        table.to_metadata(scratch)
+    new_appointments = _appointments_table(scratch, "appointments_new")
+    new_charges = _charges_table(scratch, "charges_new", "appointments_new")
+    for table in (new_appointments, new_charges):
+        conn.execute(CreateTable(table))
+    kept = [c.name for c in _V1_APPOINTMENTS.columns]
+    columns = ", ".join(kept)
+    conn.exec_driver_sql(f"INSERT INTO appointments_new ({columns}) SELECT {columns} FROM appointments")
+    kept = [c.name for c in _V1_CHARGES.columns]
+    columns = ", ".join(kept)
+    conn.exec_driver_sql(f"INSERT INTO charges_new ({columns}) SELECT {columns} FROM charges")
+    conn.exec_driver_sql("DROP TABLE charges")
+    conn.exec_driver_sql("DROP TABLE appointments")
+    conn.exec_driver_sql("ALTER TABLE appointments_new RENAME TO appointments")
+    conn.exec_driver_sql("ALTER TABLE charges_new RENAME TO charges")
+    for index in (*appointments.indexes, *charges.indexes):
+        index.create(conn)
+
+
+# What migration 2 adds to the two tables on PostgreSQL, by constraint name.
+_ADDED_BY_2 = (
+    "appointments_status",
+    "appointments_client_length",
+    "charges_reverses_fkey",
+    "charges_reversed_once",
+    "charges_quantity",
+    "charges_unit_price",
+    "charges_amount",
+    "charges_client_length",
+)
+
+
+def _alter_postgresql_appointments_and_charges(conn: Connection) -> None:
+    from sqlalchemy.schema import AddConstraint
+
+    conn.exec_driver_sql("ALTER TABLE appointments DROP CONSTRAINT appointments_status")
+    conn.exec_driver_sql("ALTER TABLE appointments ADD COLUMN no_show_at TIMESTAMP WITHOUT TIME ZONE")
+    conn.exec_driver_sql("ALTER TABLE charges ADD COLUMN reverses BIGINT")
+    named = {c.name: c for table in (appointments, charges) for c in table.constraints if c.name}
+    for name in _ADDED_BY_2:
+        conn.execute(AddConstraint(named[name]))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial),
+    Migration(2, "no-shows, reversing charges and the store's rules as triggers", _lifecycle_and_rules),
+)
 SCHEMA_VERSION = MIGRATIONS[-1].version

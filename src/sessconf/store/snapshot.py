@@ -18,8 +18,9 @@ class SchemaStatus:
     version: int = 0
     store_id: str | None = None
 
-    def check_readable(self, display: str) -> None:
-        """Refuse a store whose schema this version of sessconf cannot read."""
+    def check_readable(self, display: str, *, older: bool = False) -> None:
+        """Refuse a store whose schema this version of sessconf cannot read; with ``older``, an
+        older schema passes (its configuration reads the same; ``apply`` upgrades it first)."""
         from sessconf.store import schema as t
 
         if not self.exists:
@@ -30,7 +31,7 @@ class SchemaStatus:
                 f"sessconf {__version__} knows up to {t.SCHEMA_VERSION})",
                 "upgrade sessconf",
             )
-        if self.version < t.SCHEMA_VERSION:
+        if self.version < t.SCHEMA_VERSION and not older:
             raise StoreError(
                 f"the store {display} has an older schema "
                 f"(version {self.version}, current {t.SCHEMA_VERSION})",

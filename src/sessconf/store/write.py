@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from sessconf import limits
 from sessconf.errors import RefusedError
 from sessconf.history import HistoryEntry
 from sessconf.plan import Change, Plan
@@ -62,8 +65,18 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One statement of a plan's writing, with its rows (parameter sets)."""
+
+    statement: Any  # a Table for ``bulk`` inserts, else a statement run once per row
+    rows: list[dict[str, Any]]
+    bulk: bool = False  # plain values inserted through the driver's bulk path (no dates)
+    guarded_delete: bool = False  # a delete the database refuses when an appointment uses the row
+
+
 class _Rows:
-    """Executes inserts/updates/deletes in bulk, counting rows (one by one under a row failpoint)."""
+    """Executes the steps in bulk, counting rows (one by one under a row failpoint)."""
 
     def __init__(
         self, db: Database, conn: Connection, failpoint: Failpoint, progress: Callable[[int], None] | None
@@ -74,28 +87,38 @@ class _Rows:
         self.progress = progress
         self.count = 0
 
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert rows of plain values (no dates) through the driver's bulk path."""
-        if not rows:
+    def do(self, step: _Step) -> None:
+        if not step.rows:
             return
-        columns = list(rows[0])
-        values = [tuple(row[c] for c in columns) for row in rows]
-        step = 1 if self.failpoint.per_row else len(values)
-        for start in range(0, len(values), step):
-            batch = values[start : start + step]
-            self.db.insert_many(self.conn, table.name, columns, batch)
-            self._done(len(batch))
+        if not step.guarded_delete:
+            self._do(step)
+            return
+        try:
+            self._do(step)
+        except IntegrityError:
+            # An appointment was booked after the plan was checked: the database refused the delete.
+            raise RefusedError(
+                "the store refused a delete: an appointment uses it (booked after the plan was checked); "
+                "nothing was written",
+                "run `sessconf diff` to see the blocked change, and archive instead of deleting",
+            ) from None
 
-    def run(self, statement: Any, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if self.failpoint.per_row:
-            for row in rows:
-                self.conn.execute(statement, [row])
+    def _do(self, step: _Step) -> None:
+        if step.bulk:
+            columns = list(step.rows[0])
+            values = [tuple(row[c] for c in columns) for row in step.rows]
+            size = 1 if self.failpoint.per_row else len(values)
+            for start in range(0, len(values), size):
+                batch = values[start : start + size]
+                self.db.insert_many(self.conn, step.statement.name, columns, batch)
+                self._done(len(batch))
+        elif self.failpoint.per_row:
+            for row in step.rows:
+                self.conn.execute(step.statement, [row])
                 self._done(1)
         else:
-            self.conn.execute(statement, rows)
-            self._done(len(rows))
+            self.conn.execute(step.statement, step.rows)
+            self._done(len(step.rows))
 
     def _done(self, n: int) -> None:
         self.count += n
@@ -118,21 +141,39 @@ def write_plan(
     """Write ``plan`` (computed from ``snap`` and ``desired``); returns the number of rows written."""
     rows = _Rows(db, conn, failpoint or Failpoint(None), progress)
     ids = {kind: dict(names) for kind, names in snap.ids.items()}
+    for step in _steps(ids, desired, plan, history):
+        rows.do(step)
+    return rows.count
+
+
+def rows_to_write(desired: ConfigState, plan: Plan) -> int:
+    """How many rows :func:`write_plan` writes for ``plan`` (what a progress bar counts to).
+
+    The same steps, not executed: row ids do not change how many rows there are.
+    """
+    ids: dict[str, dict[str, int]] = {
+        kind: defaultdict(int) for kind in ("session", "location", "billing_item")
+    }
+    return sum(len(step.rows) for step in _steps(ids, desired, plan, None))
+
+
+def _steps(
+    ids: dict[str, dict[str, int]], desired: ConfigState, plan: Plan, history: HistoryEntry | None
+) -> Iterator[_Step]:
+    """The statements that write ``plan``, in order; ``ids`` (the store's row ids by entity kind
+    and name) gains the ids of created and renamed entities. ``history`` None: count only."""
     next_id = {kind: max(names.values(), default=0) + 1 for kind, names in ids.items()}
     by_kind: dict[str, list[Change]] = {"session": [], "location": [], "billing_item": []}
     for change in plan.changes:
         by_kind[change.entity].append(change)
 
-    def assign(kind: str, changes: Iterable[Change]) -> None:
-        for change in changes:
+    for kind in ("billing_item", "location", "session"):
+        for change in by_kind[kind]:
             if change.action == "create":
                 ids[kind][change.name] = next_id[kind]
                 next_id[kind] += 1
             elif change.old_name is not None and change.old_name != change.name:
                 ids[kind][change.name] = ids[kind][change.old_name]
-
-    for kind in ("billing_item", "location", "session"):
-        assign(kind, by_kind[kind])
 
     prev_tables = {
         "session": t.session_previous_names,
@@ -146,17 +187,16 @@ def write_plan(
             for c in by_kind[kind]
             if c.action != "create" and ("previous_names" in c.fields or c.action == "delete")
         ]
-        rows.run(
+        yield _Step(
             delete(table).where(table.c.owner_id == bindparam("_owner")), [{"_owner": i} for i in owners]
         )
 
-    _upsert_billing_items(rows, by_kind["billing_item"], desired, ids["billing_item"])
-    _upsert_locations(rows, by_kind["location"], desired, ids["location"])
-    _delete(rows, t.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"])
-    _upsert_sessions(rows, by_kind["session"], desired, ids)
-    _delete(rows, t.locations, [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"])
-    _delete(
-        rows,
+    yield from _upsert_billing_items(by_kind["billing_item"], desired, ids["billing_item"])
+    yield from _upsert_locations(by_kind["location"], desired, ids["location"])
+    yield _delete(t.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"])
+    yield from _upsert_sessions(by_kind["session"], desired, ids)
+    yield _delete(t.locations, [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"])
+    yield _delete(
         t.billing_items,
         [ids["billing_item"][c.name] for c in by_kind["billing_item"] if c.action == "delete"],
     )
@@ -170,14 +210,18 @@ def write_plan(
             if c.action != "delete"
             for i, old in enumerate(entities[c.name].previous_names)
         ]
-        rows.insert(table, new_rows)
+        yield _Step(table, new_rows, bulk=True)
 
-    rows.run(
+    if history is None:
+        yield _Step(insert(t.apply_history), [{}])
+        return
+    yield _Step(
         insert(t.apply_history),
         [
             {
                 "applied_at": _now(),
-                "actor": history.actor,
+                # a name from the environment that the column cannot hold is cut (--actor is checked)
+                "actor": history.actor[: limits.ACTOR_MAX],
                 "run_url": history.run_url,
                 "git_commit": history.git_commit,
                 "plan_digest": plan.digest(),
@@ -186,43 +230,37 @@ def write_plan(
             }
         ],
     )
-    return rows.count
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _delete(rows: _Rows, table: Table, ids: list[int]) -> None:
-    try:
-        rows.run(delete(table).where(table.c.id == bindparam("_id")), [{"_id": i} for i in ids])
-    except IntegrityError:
-        # An appointment was booked after the plan was checked: the database refused the delete.
-        raise RefusedError(
-            "the store refused a delete: an appointment uses it (booked after the plan was checked); "
-            "nothing was written",
-            "run `sessconf diff` to see the blocked change, and archive instead of deleting",
-        ) from None
+def _delete(table: Table, ids: list[int]) -> _Step:
+    return _Step(
+        delete(table).where(table.c.id == bindparam("_id")), [{"_id": i} for i in ids], guarded_delete=True
+    )
 
 
 def _upsert(
-    rows: _Rows,
     table: Table,
     changes: list[Change],
     ids: dict[str, int],
     row_of: Callable[[str], dict[str, Any]],
+    out: list[_Step],
 ) -> tuple[list[Change], list[Change]]:
-    """Insert the created entities' rows and update the changed ones'; returns (created, changed)."""
+    """The steps inserting the created entities' rows and updating the changed ones' (appended to
+    ``out``); returns (created, changed)."""
     created = [c for c in changes if c.action == "create"]
     changed = [c for c in changes if c.action not in ("create", "delete")]
-    rows.insert(table, [{"id": ids[c.name], **row_of(c.name)} for c in created])
+    out.append(_Step(table, [{"id": ids[c.name], **row_of(c.name)} for c in created], bulk=True))
     updates = [{"_id": ids[c.name], **row_of(c.name)} for c in changed]
     if updates:
         columns = [key for key in updates[0] if key != "_id"]
         statement = (
             update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
         )
-        rows.run(statement, updates)
+        out.append(_Step(statement, updates))
     return created, changed
 
 
@@ -237,10 +275,10 @@ def _billing_row(item: BillingItemState) -> dict[str, Any]:
     }
 
 
-def _upsert_billing_items(
-    rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]
-) -> None:
-    _upsert(rows, t.billing_items, changes, ids, lambda name: _billing_row(desired.billing_items[name]))
+def _upsert_billing_items(changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> list[_Step]:
+    out: list[_Step] = []
+    _upsert(t.billing_items, changes, ids, lambda name: _billing_row(desired.billing_items[name]), out)
+    return out
 
 
 def _location_row(loc: LocationState) -> dict[str, Any]:
@@ -253,23 +291,31 @@ def _location_row(loc: LocationState) -> dict[str, Any]:
     }
 
 
-def _upsert_locations(rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> None:
+def _upsert_locations(changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> list[_Step]:
+    out: list[_Step] = []
     created, changed = _upsert(
-        rows, t.locations, changes, ids, lambda name: _location_row(desired.locations[name])
+        t.locations, changes, ids, lambda name: _location_row(desired.locations[name]), out
     )
     relink = [c for c in changed if "disciplines" in c.fields]
     table = t.location_disciplines
-    rows.run(
-        delete(table).where(table.c.location_id == bindparam("_id")), [{"_id": ids[c.name]} for c in relink]
+    out.append(
+        _Step(
+            delete(table).where(table.c.location_id == bindparam("_id")),
+            [{"_id": ids[c.name]} for c in relink],
+        )
     )
-    rows.insert(
-        table,
-        [
-            {"location_id": ids[c.name], "position": i, "discipline": d}
-            for c in (*created, *relink)
-            for i, d in enumerate(desired.locations[c.name].disciplines)
-        ],
+    out.append(
+        _Step(
+            table,
+            [
+                {"location_id": ids[c.name], "position": i, "discipline": d}
+                for c in (*created, *relink)
+                for i, d in enumerate(desired.locations[c.name].disciplines)
+            ],
+            bulk=True,
+        )
     )
+    return out
 
 
 def _session_row(s: SessionState) -> dict[str, Any]:
@@ -289,11 +335,12 @@ def _session_row(s: SessionState) -> dict[str, Any]:
 
 
 def _upsert_sessions(
-    rows: _Rows, changes: list[Change], desired: ConfigState, ids: dict[str, dict[str, int]]
-) -> None:
+    changes: list[Change], desired: ConfigState, ids: dict[str, dict[str, int]]
+) -> list[_Step]:
+    out: list[_Step] = []
     session_ids = ids["session"]
     created, changed = _upsert(
-        rows, t.sessions, changes, session_ids, lambda name: _session_row(desired.sessions[name])
+        t.sessions, changes, session_ids, lambda name: _session_row(desired.sessions[name]), out
     )
     for field, table, make in (
         (
@@ -311,15 +358,21 @@ def _upsert_sessions(
         ),
     ):
         relink = [c for c in changed if field in c.fields]
-        rows.run(
-            delete(table).where(table.c.session_id == bindparam("_id")),
-            [{"_id": session_ids[c.name]} for c in relink],
+        out.append(
+            _Step(
+                delete(table).where(table.c.session_id == bindparam("_id")),
+                [{"_id": session_ids[c.name]} for c in relink],
+            )
         )
-        rows.insert(
-            table,
-            [
-                {"session_id": session_ids[c.name], "position": i, **link}
-                for c in (*created, *relink)
-                for i, link in enumerate(make(desired.sessions[c.name]))
-            ],
+        out.append(
+            _Step(
+                table,
+                [
+                    {"session_id": session_ids[c.name], "position": i, **link}
+                    for c in (*created, *relink)
+                    for i, link in enumerate(make(desired.sessions[c.name]))
+                ],
+                bulk=True,
+            )
         )
+    return out
