@@ -8,6 +8,7 @@ forked worker alongside the main process.
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import os
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from sessconf import yamlio
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
+from sessconf.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.model import RANGES, BillingItem, Location, Session, name_problem
 from sessconf.rules import REGISTRY, Rule
 from sessconf.rules import advice as A
@@ -90,10 +92,10 @@ class Entry(Generic[M]):
 
 
 def source_map_of(path: Path) -> SourceMap:
-    """Positions of every value in a file (re-read; an unreadable file gives an empty map)."""
+    """Positions of every value in a session file (re-read; an unreadable file gives an empty map)."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_file(path, SESSION_FILE_MAX)
+    except ReadError:
         return SourceMap()
     return yamlio.parse_yaml(path, raw).source_map
 
@@ -202,33 +204,24 @@ def _load(
     repo = Repository(root, settings)
     repo.diagnostics.extend(settings_problems)
     files = repo._files
-    if (root / "pyproject.toml").is_file():
-        files.append(root / "pyproject.toml")
+    pyproject = root / "pyproject.toml"
+    if os.path.lexists(pyproject) and not pyproject.is_dir():
+        files.append(pyproject)
 
     # Session files are independent: workers start on them before the catalogues are read.
     sessions_dir = root / SESSIONS_DIR
-    paths: list[str] = []
-    if not sessions_dir.is_dir():
-        repo.diagnostics.append(
-            R.MISSING_FILE.at(
-                sessions_dir,
-                (1, 1),
-                f"the {SESSIONS_DIR}/ folder is missing; the repository must have it",
-                "create it, even if it holds no session yet",
-            )
-        )
-    else:
-        paths = _session_paths(sessions_dir, repo.diagnostics)
-        if overlay:
-            extra = [str(p) for p in overlay if p.parent == sessions_dir and p.name.endswith(".yaml")]
-            paths = sorted({*paths, *extra})  # one folder: by name
+    listed = _session_paths(sessions_dir, repo.diagnostics)
+    paths = listed or []
+    if overlay and listed is not None:
+        extra = [str(p) for p in overlay if p.parent == sessions_dir and p.name.endswith(".yaml")]
+        paths = sorted({*paths, *extra})  # one folder: by name
     by_text = {str(p): raw for p, raw in overlay.items()}
     load = functools.partial(_load_session, overlay=by_text) if overlay else _load_session
     loading = _ParallelMap(load, paths, jobs)
 
     _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations)
     _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items)
-    if not sessions_dir.is_dir():  # no session to tell which entries are in use: none is unused
+    if listed is None:  # no session to tell which entries are in use: none is unused
         repo.referenced_by_invalid |= repo.locations.keys() | repo.billing_items.keys()
     if meanwhile is not None and loading.workers:
         meanwhile(repo)
@@ -255,27 +248,36 @@ def _load(
             entry.source_map = yamlio.parse_yaml(entry.path, raw).source_map
 
     templates = root / TEMPLATES_DIR
-    if templates.is_dir():
+    with suppress(OSError):  # no templates/ folder, the usual case (the reminder rules report the rest)
         files.extend(sorted(p for p in templates.iterdir() if p.is_file()))
     return repo
 
 
 def _load_catalogue_into(repo: Repository, filename: str, model: type[M], into: dict[str, Entry[M]]) -> None:
     path = repo.root / filename
-    if not path.is_file():
-        what = "a folder" if path.exists() else "missing"
-        repo.diagnostics.append(
-            R.MISSING_FILE.at(
-                path,
-                (1, 1),
-                f"{filename} is {what}; the repository must have it",
-                "write {} in it for an empty catalogue" if what == "missing" else None,
+    limit = repo.settings.max_file_size
+    problems: list[Diagnostic] = []
+    try:
+        raw = read_file(path, limit)
+    except ReadError as exc:
+        if exc.failure in (Failure.MISSING, Failure.FOLDER):
+            what = "missing" if exc.failure is Failure.MISSING else "a folder"
+            problems.append(
+                R.MISSING_FILE.at(
+                    path,
+                    (1, 1),
+                    f"{filename} is {what}; the repository must have it",
+                    "write {} in it for an empty catalogue" if what == "missing" else None,
+                )
             )
-        )
+        else:
+            repo._files.append(path)
+            problems.append(read_problem(path, exc, limit))
+        repo.diagnostics.extend(problems)
         repo.unreadable.add(filename)
         return
     repo._files.append(path)
-    result = _load_catalogue(path, model, repo.settings.max_file_size)
+    result = _load_catalogue(path, raw, model)
     _collect(repo, path, result, into)
     if not result.entries and any(p.severity is Severity.ERROR for p in result.problems):
         repo.unreadable.add(filename)
@@ -291,19 +293,42 @@ def _collect(repo: Repository, path: Path, result: _FileResult[M], into: dict[st
         into[entry.name] = entry
 
 
-def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str]:
-    """The session files of ``folder``, sorted by name, as text (see :class:`Entry`)."""
+def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str] | None:
+    """The session files of ``folder``, sorted by name, as text (see :class:`Entry`); None when
+    the folder cannot be listed."""
     paths = []
-    with os.scandir(folder) as it:
-        items = sorted(it, key=_by_name)
+    try:
+        with os.scandir(folder) as it:
+            items = sorted(it, key=_by_name)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            what = "missing" if exc.errno == errno.ENOENT else "not a folder"
+            problems.append(
+                R.MISSING_FILE.at(
+                    folder,
+                    (1, 1),
+                    f"the {SESSIONS_DIR}/ folder is {what}; the repository must have it",
+                    "create it, even if it holds no session yet",
+                )
+            )
+        else:
+            problems.append(read_problem(folder, ReadError(Failure.UNREADABLE, _listing_reason(exc)), 0))
+        return None
     for item in items:
         name = item.name
         if name.startswith("."):
             continue
-        if name.endswith(".yaml") and item.is_file():
-            paths.append(item.path)
-            continue
-        if item.is_dir():
+        if name.endswith(".yaml") and not item.is_dir(follow_symlinks=False):
+            # A regular file as the listing tells (no system call), the usual case; anything
+            # else (a link, a FIFO, a device) is looked at, and only a regular file is read.
+            error = None if item.is_file(follow_symlinks=False) else check_entry(item.path)
+            if error is None:
+                paths.append(item.path)
+                continue
+            if error.failure is not Failure.FOLDER:
+                problems.append(read_problem(item.path, error, SESSION_FILE_MAX))
+                continue
+        if _is_dir(item):
             message, hint = f"'{name}/' is a folder", "sessions are files directly in sessions/"
         elif name.endswith(".yml"):
             message, hint = f"'{name}' has the .yml extension", f"rename it to {name[:-4]}.yaml"
@@ -311,6 +336,20 @@ def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str]:
             message, hint = f"'{name}' is not a session file", "session files are named NAME.yaml"
         problems.append(R.STRAY_FILE.at(Path(item.path), (1, 1), message + " and would be ignored", hint))
     return paths
+
+
+def _is_dir(item: os.DirEntry[str]) -> bool:
+    try:
+        return item.is_dir()
+    except OSError:  # a link that loops, say: not a folder
+        return False
+
+
+def _listing_reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be listed: permission denied"
+    text = exc.strerror or str(exc)
+    return f"cannot be listed: {text[:1].lower()}{text[1:]}"
 
 
 _by_name = attrgetter("name")
@@ -503,45 +542,25 @@ def _worker_main(
         os._exit(status)  # no cleanup: the parent's buffers and exit handlers are not the child's
 
 
-def _read(path: Path | str, limit: int, problems: list[Diagnostic]) -> bytes | None:
+def _read(
+    path: Path | str, limit: int, problems: list[Diagnostic], *, listed_regular: bool = False
+) -> bytes | None:
+    """The file's bytes, or None with the reason among ``problems`` (see ``sessconf.files``)."""
     try:
-        raw = _read_at_most(path, limit + 1)
-    except OSError as exc:
-        problems.append(R.NOT_UTF8.at(path, (1, 1), f"cannot read the file: {exc.strerror}"))
+        return read_file(path, limit, listed_regular=listed_regular)
+    except ReadError as exc:
+        problems.append(read_problem(path, exc, limit))
         return None
-    if len(raw) > limit:
-        problems.append(
-            R.FILE_TOO_LARGE.at(
-                path,
-                (1, 1),
-                f"the file is larger than {limit:,} bytes",
-                "session files hold one session each"
-                if limit == SESSION_FILE_MAX
-                else "raise max_file_size in [tool.sessconf] if this is intended",
-            )
-        )
-        return None
-    return raw
 
 
-def _read_at_most(path: Path | str, size: int) -> bytes:
-    # os.read without a file object: 2.5x faster for thousands of small files.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        first = os.read(fd, 65536)
-        if len(first) < 65536:
-            return first
-        parts = [first]
-        total = len(first)
-        while total < size:
-            part = os.read(fd, min(1 << 20, size - total))
-            if not part:
-                break
-            parts.append(part)
-            total += len(part)
-        return b"".join(parts)
-    finally:
-        os.close(fd)
+def read_problem(path: Path | str, exc: ReadError, limit: int) -> Diagnostic:
+    """A file that could not be read, as a diagnostic at the file."""
+    hint = (
+        "session files hold one session each"
+        if limit == SESSION_FILE_MAX
+        else "raise max_file_size in [tool.sessconf] if this is intended"
+    )
+    return unreadable(path, exc, too_large_hint=hint)
 
 
 class _Loaded(NamedTuple):
@@ -558,7 +577,7 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
     problems: list[Diagnostic] = []
     raw = overlay.get(path) if overlay else None
     if raw is None:
-        raw = _read(path, SESSION_FILE_MAX, problems)
+        raw = _read(path, SESSION_FILE_MAX, problems, listed_regular=True)
     if raw is None:
         return _Loaded(None, problems)
     doc = yamlio.parse_yaml(path, raw, positions=False)
@@ -594,11 +613,8 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
     return entry.model
 
 
-def _load_catalogue(path: Path, model: type[M], limit: int) -> _FileResult[M]:
+def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
     problems: list[Diagnostic] = []
-    raw = _read(path, limit, problems)
-    if raw is None:
-        return _FileResult([], problems, Suppressions(), set())
     doc = yamlio.parse_yaml(path, raw)
     problems.extend(doc.problems)
     result: _FileResult[M] = _FileResult([], problems, doc.suppressions, set())

@@ -98,7 +98,7 @@ def to_price(value: object) -> Decimal:
 def check_timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, a name too long
         raise PydanticCustomError(
             "unknown-timezone", "unknown time zone '{value}'", {"value": value}
         ) from None
