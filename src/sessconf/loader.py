@@ -845,6 +845,13 @@ def schema_diagnostics(
 def _hint(kind: str, loc: tuple[str | int, ...], value: object) -> str | None:
     if kind == S.REPEATED_ENTRY.name and loc[:1] == ("billing_items",):
         return "list it once, with a quantity"
+    if kind == S.INVALID_TEXT.name and isinstance(value, str):
+        text = value.strip()
+        if any(char in text for char in "\n\r\x85\u2028\u2029"):
+            return "write it on one line: a folded block, marked >, joins its lines with spaces"
+        if "\t" in text:
+            return "write spaces instead of the tab"
+        return None
     if kind == S.UNKNOWN_TIMEZONE.name:
         return did_you_mean(str(value), _timezones()) or "use an IANA time zone name such as America/Toronto"
     return None

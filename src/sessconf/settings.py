@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from sessconf.diagnostics import Diagnostic, did_you_mean
 from sessconf.files import Failure, ReadError, read_file, unreadable
+from sessconf.model import CONTROL_RE
 from sessconf.rules import loading as R
 from sessconf.yamlio import read_text
 
@@ -27,6 +28,15 @@ def _currency(value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    control = CONTROL_RE.search(value)
+    if control is not None:
+        raise ValueError(
+            f"the text holds the control character U+{ord(control.group()):04X} (it goes into reminders)"
+        )
+    return value
+
+
 def _locale(value: str) -> str:
     if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Z]{2})?", value):
         raise ValueError(f"'{value}' is not a locale such as en-CA or fr-CA")
@@ -40,7 +50,7 @@ class Settings(BaseModel):
 
     store: str | None = None
     currency: Annotated[str, AfterValidator(_currency)] = "CAD"
-    clinic_name: str = ""
+    clinic_name: Annotated[str, AfterValidator(_one_line)] = ""
     locale: Annotated[str, AfterValidator(_locale)] = "en-CA"
     duration_step: Annotated[int, Field(ge=1, le=600)] = 5
     sms_max_segments: Annotated[int, Field(ge=1, le=20)] = 2
