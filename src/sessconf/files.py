@@ -5,6 +5,9 @@ a reader forever, a link to ``/dev/zero`` that never ends, a link loop, a folder
 may read. Every file sessconf reads from a repository goes through :func:`read_file`: it opens
 without blocking, refuses what is not a regular file, and reads at most one byte past its limit.
 Failures are :class:`ReadError` values that say why, for the caller to report at the path.
+
+It is also where the repository's layout is named, and where :func:`find_root` finds the
+repository from a folder inside it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from pathlib import Path
 
 from sessconf.diagnostics import Diagnostic
 from sessconf.rules import loading as R
+
+# The layout of a config repository (SPEC §2).
+LOCATIONS_FILE = "locations.yaml"
+BILLING_FILE = "billing_items.yaml"
+SESSIONS_DIR = "sessions"
+TEMPLATES_DIR = "templates"
 
 _CHUNK = 65536
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
@@ -39,6 +48,16 @@ class ReadError(Exception):
     def __init__(self, failure: Failure, reason: str) -> None:
         super().__init__(reason)
         self.failure, self.reason = failure, reason
+
+
+def find_root(start: Path) -> Path:
+    """The config repository that ``start`` is in: the nearest folder, from ``start`` upward, that
+    holds a ``sessions/`` folder and a ``locations.yaml`` (as git and ruff find their roots), or
+    ``start`` itself when none does (its missing files are then reported)."""
+    for folder in (start, *start.parents):
+        if os.path.isdir(folder / SESSIONS_DIR) and os.path.lexists(folder / LOCATIONS_FILE):
+            return folder
+    return start
 
 
 def unreadable(path: Path | str, exc: ReadError, *, too_large_hint: str | None = None) -> Diagnostic:

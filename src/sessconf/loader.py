@@ -25,6 +25,10 @@ from pydantic import BaseModel, ValidationError
 
 from sessconf import yamlio
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
+from sessconf.files import BILLING_FILE as BILLING_FILE
+from sessconf.files import LOCATIONS_FILE as LOCATIONS_FILE
+from sessconf.files import SESSIONS_DIR as SESSIONS_DIR
+from sessconf.files import TEMPLATES_DIR as TEMPLATES_DIR
 from sessconf.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.model import RANGES, BillingItem, Location, Session, name_problem
 from sessconf.rules import REGISTRY, Rule
@@ -35,11 +39,6 @@ from sessconf.settings import SESSION_FILE_MAX, Settings, load_settings
 from sessconf.yamlio import KeyPath, SourceMap, Suppressions
 
 M = TypeVar("M", bound=BaseModel)
-
-LOCATIONS_FILE = "locations.yaml"
-BILLING_FILE = "billing_items.yaml"
-SESSIONS_DIR = "sessions"
-TEMPLATES_DIR = "templates"
 
 
 class Entry(Generic[M]):
