@@ -292,3 +292,30 @@ def test_without_a_repository_upward_the_working_directory_is_the_repository(
         "sessions:1:1: error SC010 the sessions/ folder is missing; the repository must have it"
         " (create it, even if it holds no session yet)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "silenced"),
+    [
+        pytest.param("duration: 62  # sessconf: disable=SC302\n", True, id="after-the-value"),
+        pytest.param("# sessconf: disable=SC302\nduration: 62\n", True, id="on-the-line-before"),
+        pytest.param("duration: 62 #sessconf: disable=SC302\n", True, id="no-space-after-the-hash"),
+        pytest.param("description: '# sessconf: disable=SC302'\nduration: 62\n", False, id="quoted-text"),
+        pytest.param(
+            "description: >\n  x\n  # sessconf: disable=SC302\nduration: 62\n", False, id="folded-block"
+        ),
+        pytest.param(
+            "description: >\n  x\n# sessconf: disable=SC302\nduration: 62\n", True, id="after-a-block"
+        ),
+        pytest.param("description: a#sessconf:disable=SC302\nduration: 62\n", False, id="hash-inside-a-word"),
+    ],
+)
+def test_disable_comments_are_read_from_yaml_comments_only(
+    write_repo: WriteRepo, body: str, silenced: bool
+) -> None:
+    head = ACUPINITIAL.replace("description: Acupuncture initial assessment\n", "").replace(
+        "duration: 60\n", ""
+    )
+    root = write_repo(sessions={"acupinitial": head + body})
+    codes = [code for *_, code in found(root) if code == "SC302"]
+    assert codes == ([] if silenced else ["SC302"])
