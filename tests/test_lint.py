@@ -299,6 +299,7 @@ def test_without_a_repository_upward_the_working_directory_is_the_repository(
     [
         pytest.param("duration: 62  # sessconf: disable=SC302\n", True, id="after-the-value"),
         pytest.param("# sessconf: disable=SC302\nduration: 62\n", True, id="on-the-line-before"),
+        pytest.param('"# sessconf: disable=SC302": 1\nduration: 62\n', False, id="a-key"),
         pytest.param("duration: 62 #sessconf: disable=SC302\n", True, id="no-space-after-the-hash"),
         pytest.param("description: '# sessconf: disable=SC302'\nduration: 62\n", False, id="quoted-text"),
         pytest.param(

@@ -13,7 +13,7 @@ import functools
 import gc
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -41,16 +41,24 @@ from sessconf.yamlio import KeyPath, SourceMap, Suppressions
 M = TypeVar("M", bound=BaseModel)
 
 
+_NO_FIELDS: frozenset[str] = frozenset()
+
+
 class Entry(Generic[M]):
-    """A validated entity, with the file and the source positions it came from.
+    """An entity, with the file and the source positions it came from.
 
     Session files are parsed without recording positions (most are never needed); the first
     call to :meth:`pos` re-parses the file to find them. A session's path is kept as the text the
     folder listing gave until something asks for :attr:`path` (10,000 ``Path`` objects cost tens
     of milliseconds, and a clean repository needs none).
+
+    The entries of ``Repository.sessions``, ``locations`` and ``billing_items`` hold valid models.
+    Those of ``Repository.partial_*`` failed validation and hold a *partial* model (see
+    :func:`partial_model`): the fields that validated, and a neutral value (``""``, ``0``, an
+    empty list, the default) in each of the ``unknown`` ones. Only the lint rules see them.
     """
 
-    __slots__ = ("_path", "model", "name", "prefix", "source_map")
+    __slots__ = ("_path", "model", "name", "prefix", "source_map", "unknown")
 
     def __init__(
         self,
@@ -59,12 +67,14 @@ class Entry(Generic[M]):
         path: Path | str,
         prefix: KeyPath = (),
         source_map: SourceMap | None = None,
+        unknown: frozenset[str] = _NO_FIELDS,
     ) -> None:
         self.name = name
         self.model = model
         self._path = path
         self.prefix = prefix
         self.source_map = source_map
+        self.unknown = unknown
 
     @property
     def path(self) -> Path:
@@ -114,8 +124,13 @@ class Repository:
     referenced_by_invalid: set[str] = field(default_factory=set)
     # Catalogues that could not be read at all: cross-references into them are not checked.
     unreadable: set[str] = field(default_factory=set)
-    # Ids of catalogue entries that failed validation: they exist, but have no model.
+    # Ids of catalogue entries that failed validation: they exist, but have no valid model.
     invalid_ids: set[tuple[str, str]] = field(default_factory=set)  # (file name, id)
+    # Entities that failed validation, with the fields that did validate (see ``Entry``): the lint
+    # rules check them as far as those fields allow; the plan and the store never see them.
+    partial_sessions: list[Entry[Session]] = field(default_factory=list)
+    partial_locations: dict[str, Entry[Location]] = field(default_factory=dict)
+    partial_billing_items: dict[str, Entry[BillingItem]] = field(default_factory=dict)
     # What the rules compute once and share (see ``sessconf.rules.index``), by name.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # Every file read, in order; session files as the text of their path until asked for.
@@ -133,6 +148,22 @@ class Repository:
     @property
     def file_count(self) -> int:
         return len(self._files)
+
+    def checked_sessions(self) -> Collection[Entry[Session]]:
+        """The sessions that lint rules check: the valid ones, then the partial ones."""
+        if not self.partial_sessions:
+            return self.sessions.values()
+        return [*self.sessions.values(), *self.partial_sessions]
+
+    def checked_locations(self) -> Mapping[str, Entry[Location]]:
+        """The locations that lint rules check, by id: the valid ones and the partial ones."""
+        return {**self.locations, **self.partial_locations} if self.partial_locations else self.locations
+
+    def checked_billing_items(self) -> Mapping[str, Entry[BillingItem]]:
+        """The billing items that lint rules check, by code: the valid ones and the partial ones."""
+        if not self.partial_billing_items:
+            return self.billing_items
+        return {**self.billing_items, **self.partial_billing_items}
 
     @property
     def locations_path(self) -> Path:
@@ -154,6 +185,7 @@ class _FileResult(Generic[M]):
     suppressions: Suppressions
     referenced: set[str]
     invalid: set[str] = field(default_factory=set)
+    partial: list[Entry[M]] = field(default_factory=list)
 
 
 def load_repository(
@@ -218,10 +250,10 @@ def _load(
     load = functools.partial(_load_session, overlay=by_text) if overlay else _load_session
     loading = _ParallelMap(load, paths, jobs)
 
-    _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations)
-    _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items)
+    _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations)
+    _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items)
     if listed is None:  # no session to tell which entries are in use: none is unused
-        repo.referenced_by_invalid |= repo.locations.keys() | repo.billing_items.keys()
+        repo.referenced_by_invalid |= repo.checked_locations().keys() | repo.checked_billing_items().keys()
     if meanwhile is not None and loading.workers:
         meanwhile(repo)
 
@@ -232,9 +264,12 @@ def _load(
             sessions[loaded.name] = Entry(loaded.name, loaded, path)
             continue
         assert isinstance(loaded, _Loaded)
-        model, problems, suppressions, referenced = loaded
+        model, problems, suppressions, referenced, partial = loaded
         if model is not None:
             sessions[model.name] = Entry(model.name, model, path)
+        if partial is not None:
+            model, unknown, smap = partial
+            repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown))
         if problems:
             repo.diagnostics.extend(problems)
         if suppressions:
@@ -252,7 +287,13 @@ def _load(
     return repo
 
 
-def _load_catalogue_into(repo: Repository, filename: str, model: type[M], into: dict[str, Entry[M]]) -> None:
+def _load_catalogue_into(
+    repo: Repository,
+    filename: str,
+    model: type[M],
+    into: dict[str, Entry[M]],
+    partial_into: dict[str, Entry[M]],
+) -> None:
     path = repo.root / filename
     limit = repo.settings.max_file_size
     problems: list[Diagnostic] = []
@@ -277,12 +318,6 @@ def _load_catalogue_into(repo: Repository, filename: str, model: type[M], into: 
         return
     repo._files.append(path)
     result = _load_catalogue(path, raw, model)
-    _collect(repo, path, result, into)
-    if not result.entries and any(p.severity is Severity.ERROR for p in result.problems):
-        repo.unreadable.add(filename)
-
-
-def _collect(repo: Repository, path: Path, result: _FileResult[M], into: dict[str, Entry[M]]) -> None:
     repo.diagnostics.extend(result.problems)
     if result.suppressions:
         repo.suppressions[path] = result.suppressions
@@ -290,6 +325,14 @@ def _collect(repo: Repository, path: Path, result: _FileResult[M], into: dict[st
     repo.invalid_ids |= {(path.name, key) for key in result.invalid}
     for entry in result.entries:
         into[entry.name] = entry
+    for entry in result.partial:
+        partial_into[entry.name] = entry
+    if (
+        not result.entries
+        and not result.partial
+        and any(p.severity is Severity.ERROR for p in result.problems)
+    ):
+        repo.unreadable.add(filename)
 
 
 def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str] | None:
@@ -563,13 +606,16 @@ def read_problem(path: Path | str, exc: ReadError, limit: int) -> Diagnostic:
 
 
 class _Loaded(NamedTuple):
-    """One session file with a problem, as a worker hands it back (small: no paths, no
-    positions). A clean session file is handed back as its model alone."""
+    """One session file with a problem, as a worker hands it back (small: no paths; positions
+    only for a file that failed validation). A clean session file is handed back as its model
+    alone."""
 
     model: Session | None
     problems: list[Diagnostic] | None = None
     suppressions: Suppressions | None = None
     referenced: set[str] | None = None
+    # A session that failed validation: its partial model, its unknown fields, its positions.
+    partial: tuple[Session, frozenset[str], SourceMap] | None = None
 
 
 def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Session | _Loaded:
@@ -606,7 +652,12 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
         )
         entry = None
     if entry is None:
-        return _Loaded(None, problems, suppressions, _references(data))
+        tainted = _tainted_fields(doc.source_map, ())
+        if name != stem:
+            tainted.add("name")
+        model, unknown = partial_model(Session, data, tainted)
+        partial = (model, unknown, lazy())
+        return _Loaded(None, problems, suppressions, _references(data), partial)
     if problems or suppressions:
         return _Loaded(entry.model, problems or None, suppressions)
     return entry.model
@@ -644,9 +695,63 @@ def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
         entry = _validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
+            partial, unknown = partial_model(model, value, _tainted_fields(smap, (key,)))
+            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
         else:
             result.entries.append(entry)
     return result
+
+
+def _tainted_fields(smap: SourceMap, prefix: KeyPath) -> set[str]:
+    """The fields of the entity at ``prefix`` whose value YAML misread (reported already)."""
+    depth = len(prefix)
+    return {
+        str(path[depth])
+        for path in smap.tainted
+        if len(path) > depth and path[:depth] == prefix and isinstance(path[depth], str)
+    }
+
+
+def partial_model(
+    model: type[M], data: Mapping[str, object], skip: Collection[str]
+) -> tuple[M, frozenset[str]]:
+    """What validates of an entity that failed validation, field by field, and its unknown fields.
+
+    Each field of ``data`` (but those of ``skip``, misread by YAML) is validated on its own: the
+    models' fields do not depend on each other. A field that does not validate, or is missing, is
+    unknown and holds a neutral value: its default when it has one, else ``""``, ``0`` or ``[]``,
+    which no rule mistakes for a value (no valid name or colour is empty, no list item is listed
+    in an empty list). The result is not a valid model: only lint rules may see it.
+    """
+    instance = model.model_construct()  # the defaults, and nothing else
+    validator = model.__pydantic_validator__
+    unknown = set()
+    for name, info in model.model_fields.items():
+        if name in data and name not in skip:
+            try:
+                validator.validate_assignment(instance, name, data[name])
+                continue
+            except ValidationError:
+                pass
+        elif name not in data and not info.is_required():
+            continue  # absent: its default is its value
+        unknown.add(name)
+        if info.is_required():
+            instance.__dict__[name] = _neutral(info.annotation)
+        else:
+            instance.__dict__[name] = info.get_default(call_default_factory=True)
+    return instance, frozenset(unknown)
+
+
+def _neutral(annotation: object) -> object:
+    origin = getattr(annotation, "__origin__", annotation)
+    if origin is list:
+        return []
+    if origin is int:
+        return 0
+    if origin is Decimal:
+        return Decimal(0)
+    return ""
 
 
 def _not_mapping(path: Path | str, data: object, hint: str) -> Diagnostic:
