@@ -1,7 +1,10 @@
 """Loads a config repository into a :class:`Repository`: models, positions and diagnostics.
 
 The repository is authoritative (SPEC §2), so anything missing or unexpected is a diagnostic,
-never silently skipped. Every file is read; one broken file never hides the problems of others.
+never silently skipped. Every file is read; one broken file never hides the problems of others,
+and one broken field none of its entity's other checks (an entity that fails validation keeps
+the fields that validated: see :func:`partial_model`). Files are read through
+``sessconf.files.read_file``: regular files only, never more than their size limit.
 Session files are independent, so on a multi-core machine they are parsed and validated by a
 forked worker alongside the main process.
 """
