@@ -20,12 +20,14 @@ import yaml
 from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 
 from sessconf import yamlio
 from sessconf.documents import billing_items_document, locations_document, session_document
 from sessconf.export import export
 from sessconf.loader import load_repository
+from sessconf.model import check_text
 from sessconf.state import (
     BillingItemState,
     BillingLineState,
@@ -185,12 +187,16 @@ def test_catalogues_look_hand_written() -> None:
 # Any valid configuration, with any text where text is allowed, exports to files that lint
 # without errors and load back as the same configuration.
 NAMES = st.from_regex(r"[a-z][a-z0-9_-]{0,20}", fullmatch=True)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-TEXT = (
-    st.text(min_size=1, max_size=40)
-    .map(str.strip)
-    .filter(lambda text: bool(text) and not _CONTROL.search(text))
-)
+
+
+def _valid_text(text: str) -> bool:
+    try:
+        return check_text(text) == text
+    except PydanticCustomError:
+        return False
+
+
+TEXT = st.text(min_size=1, max_size=40).map(str.strip).filter(_valid_text)
 
 
 @st.composite

@@ -211,3 +211,112 @@ def test_rules_lists_every_code_with_whether_it_can_change(run: Run) -> None:
     assert rules["SC201"]["changeable"] is False
     assert rules["SC302"]["changeable"] is True
     assert all(r["doc"] for r in rules.values())
+
+
+# -- which repository, which files (SPEC §3) ----------------------------------------------------
+
+
+def test_a_path_outside_the_repository_is_a_usage_error(run: Run, write_repo: WriteRepo) -> None:
+    root = write_repo()
+    result = run("lint", "/etc/passwd", "--dir", root)
+    assert result.exit_code == 2
+    assert "All checks passed" not in result.output
+    assert f"/etc/passwd is not in the repository {root}" in result.output
+
+
+@pytest.mark.parametrize("rel", ["README.md", ".git", "sessions/.hidden.yaml", "nope.yaml"])
+def test_a_path_that_is_not_a_file_of_the_repository_is_a_usage_error(
+    run: Run, write_repo: WriteRepo, rel: str
+) -> None:
+    root = write_repo(
+        files={"README.md": "# clinic\n", ".git/HEAD": "ref\n", "sessions/.hidden.yaml": "x: 1\n"}
+    )
+    result = run("lint", "--dir", root, root / rel)
+    assert result.exit_code == 2
+    assert "All checks passed" not in result.output
+
+
+def test_a_folder_of_the_repository_selects_its_files(write_repo: WriteRepo) -> None:
+    other = ACUPINITIAL.replace("name: acupinitial", "name: other").replace("[downtown,", "[nowhere,")
+    root = write_repo(
+        sessions={"acupinitial": ACUPINITIAL, "other": other}, files={"sessions/x.yml": "a: 1\n"}
+    )
+    assert sorted((p, c) for p, *_, c in found(root, root / "sessions")) == [
+        ("sessions/other.yaml", "SC201"),
+        ("sessions/x.yml", "SC011"),
+    ]
+
+
+@pytest.mark.parametrize("command", [["lint"], ["list"], ["diff"], ["new", "x"], ["archive", "x"]])
+def test_a_dir_that_does_not_exist_is_a_usage_error(run: Run, tmp_path: Path, command: list[str]) -> None:
+    result = run(*command, "--dir", tmp_path / "nonexistent")
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert "No bookable sessions" not in result.output
+    assert "SC010" not in result.output
+
+
+def test_a_dir_that_is_a_file_is_a_usage_error(run: Run, write_repo: WriteRepo) -> None:
+    root = write_repo()
+    assert run("lint", "--dir", root / "locations.yaml").exit_code == 2
+    assert run("diff", "--detailed-exitcode", "--dir", root / "nonexistent").exit_code == 1  # as Terraform
+
+
+def test_the_repository_is_found_upward_and_paths_print_from_where_the_user_stands(
+    run: Run, write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_repo(sessions={"acupinitial": ACUPINITIAL.replace("[downtown,", "[downtwn,")})
+    monkeypatch.chdir(root / "sessions")
+    result = run("lint", "acupinitial.yaml")
+    assert result.exit_code == 1
+    assert result.output == (
+        "acupinitial.yaml:4:13: error SC201 unknown location 'downtwn' (did you mean 'downtown'?)\n"
+        "Found 1 error and 0 warnings in 1 file.\n"
+    )
+    whole = run("lint").output.splitlines()
+    assert whole[0].startswith("../locations.yaml:1:1: warning SC304")
+
+
+def test_without_a_repository_upward_the_working_directory_is_the_repository(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sessions").mkdir()  # no locations.yaml beside it: not a repository root
+    monkeypatch.chdir(tmp_path / "sessions")
+    result = run("lint")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:3] == [
+        "billing_items.yaml:1:1: error SC010 billing_items.yaml is missing; the repository must have it"
+        " (write {} in it for an empty catalogue)",
+        "locations.yaml:1:1: error SC010 locations.yaml is missing; the repository must have it"
+        " (write {} in it for an empty catalogue)",
+        "sessions:1:1: error SC010 the sessions/ folder is missing; the repository must have it"
+        " (create it, even if it holds no session yet)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "silenced"),
+    [
+        pytest.param("duration: 62  # sessconf: disable=SC302\n", True, id="after-the-value"),
+        pytest.param("# sessconf: disable=SC302\nduration: 62\n", True, id="on-the-line-before"),
+        pytest.param('"# sessconf: disable=SC302": 1\nduration: 62\n', False, id="a-key"),
+        pytest.param("duration: 62 #sessconf: disable=SC302\n", True, id="no-space-after-the-hash"),
+        pytest.param("description: '# sessconf: disable=SC302'\nduration: 62\n", False, id="quoted-text"),
+        pytest.param(
+            "description: >\n  x\n  # sessconf: disable=SC302\nduration: 62\n", False, id="folded-block"
+        ),
+        pytest.param(
+            "description: >\n  x\n# sessconf: disable=SC302\nduration: 62\n", True, id="after-a-block"
+        ),
+        pytest.param("description: a#sessconf:disable=SC302\nduration: 62\n", False, id="hash-inside-a-word"),
+    ],
+)
+def test_disable_comments_are_read_from_yaml_comments_only(
+    write_repo: WriteRepo, body: str, silenced: bool
+) -> None:
+    head = ACUPINITIAL.replace("description: Acupuncture initial assessment\n", "").replace(
+        "duration: 60\n", ""
+    )
+    root = write_repo(sessions={"acupinitial": head + body})
+    codes = [code for *_, code in found(root) if code == "SC302"]
+    assert codes == ([] if silenced else ["SC302"])

@@ -253,3 +253,71 @@ def test_sarif_whole_file_result_has_no_region(clean: LintResult) -> None:
     whole, no_column = (r["locations"][0]["physicalLocation"] for r in log["runs"][0]["results"])
     assert whole == {"artifactLocation": {"uri": "my%20file.yaml", "uriBaseId": "%SRCROOT%"}}
     assert no_column["region"] == {"startLine": 2}
+
+
+# -- which git root: the config repository's, not the working directory's (SPEC §4) -----------
+
+
+def annotated_files(output: str) -> list[str]:
+    return [
+        line.split("file=", 1)[1].split(",", 1)[0] for line in output.splitlines() if line.startswith("::")
+    ]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        pytest.param(None, id="git-folder"),
+        pytest.param("gitdir: /elsewhere/.git/worktrees/config\n", id="worktree-git-file"),
+        pytest.param("gitdir: ../.git/modules/config\n", id="submodule-git-file"),
+    ],
+)
+def test_paths_are_relative_to_the_git_root_of_the_config_repository(
+    write_repo: WriteRepo, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marker: str | None
+) -> None:
+    # A workflow that checks the config repository out under `path: config`, inside the
+    # checkout of another repository, and lints from the workspace.
+    root = write_repo(sessions={"acupinitial": BROKEN})
+    workspace = tmp_path / "workspace"
+    (workspace / ".git").mkdir(parents=True)
+    config = workspace / "config"
+    root.rename(config)
+    if marker is None:
+        (config / ".git").mkdir()
+    else:
+        (config / ".git").write_text(marker)
+    monkeypatch.chdir(workspace)
+    github_out = run("lint", "--dir", "config", "--format", "github").stdout
+    assert annotated_files(github_out) == [
+        "sessions/acupinitial.yaml",
+        "locations.yaml",
+        "sessions/acupinitial.yaml",
+    ]
+    sarif_log = json.loads(run("lint", "--dir", "config", "--format", "sarif").stdout)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif_log["runs"][0]["results"]
+    }
+    assert uris == {"sessions/acupinitial.yaml", "locations.yaml"}
+    # text output stays relative to the working directory
+    assert run("lint", "--dir", "config").stdout.startswith("config/locations.yaml:1:1:")
+
+
+def test_a_git_file_that_points_nowhere_is_not_a_git_root(
+    write_repo: WriteRepo, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_repo(sessions={"acupinitial": BROKEN})
+    (root.parent / ".git").mkdir()
+    (root / ".git").write_text("not a pointer\n")
+    monkeypatch.chdir(root)
+    assert annotated_files(run("lint", "--format", "github").stdout)[0] == "repo/sessions/acupinitial.yaml"
+
+
+def test_outside_any_git_work_tree_paths_are_relative_to_the_working_directory(
+    write_repo: WriteRepo, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_repo(sessions={"acupinitial": BROKEN})
+    monkeypatch.chdir(root.parent)
+    assert annotated_files(run("lint", "--dir", "repo", "--format", "github").stdout)[0] == (
+        "repo/sessions/acupinitial.yaml"
+    )

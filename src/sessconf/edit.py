@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sessconf import yamlio
-from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
+from sessconf.diagnostics import Diagnostic, Severity, did_you_mean, sort_diagnostics
 from sessconf.errors import RefusedError, SessconfError
 from sessconf.loader import SESSIONS_DIR
 from sessconf.model import name_problem
@@ -279,7 +279,7 @@ def create_session(root: Path, session: SessionState) -> NewSession:
     if elsewhere:  # errors the new file causes in other files (not those they had before)
         before = set(lint(root).diagnostics)
         own += [d for d in elsewhere if d not in before]
-    report = LintResult(result.repository, own, 1)
+    report = LintResult(result.repository, sort_diagnostics(own), len({path, *(d.path for d in own)}))
     if report.errors:
         return NewSession(path, False, report)
     write_atomic(path, data, exclusive=True)

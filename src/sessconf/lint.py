@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,29 +80,53 @@ def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
     """The files whose diagnostics to report, or None for all of them.
 
     A catalogue, ``pyproject.toml`` or a template among ``paths`` selects every file: a change to
-    one of them can break any session.
+    one of them can break any session. A folder of the repository selects the files under it. A
+    path that is not a file of the repository (or a folder holding some) is a usage error.
     """
     if not paths:
         return None
+    root = repo.root
+    # The files read, and the entries reported as stray or unreadable (at their own paths).
+    known = {*repo.files, *(d.path for d in repo.diagnostics)}
+    whole_repo = {repo.locations_path, repo.billing_items_path, root / "pyproject.toml"}
+    templates = root / TEMPLATES_DIR
     selected: set[Path] = set()
-    whole_repo = {repo.locations_path, repo.billing_items_path, repo.root / "pyproject.toml"}
-    templates = repo.root / TEMPLATES_DIR
     for given in paths:
-        path = given.resolve()
-        if not path.exists():
+        path = _absolute(given)
+        if not os.path.lexists(path):
             raise UsageError(f"no such file or folder: {given}")
-        if path in whole_repo or path.is_relative_to(templates) or path == repo.root:
+        if path in whole_repo:
             return None
-        if path.is_dir():
-            selected.update(f for f in repo.files if f.is_relative_to(path))
-            selected.update(_stray_under(repo, path))
-        else:
+        if path in known:
             selected.add(path)
+            continue
+        if os.path.isdir(path):
+            path = Path(os.path.realpath(path))
+        if not path.is_relative_to(root):
+            raise UsageError(
+                f"{given} is not in the repository {root}", "pass the repository that holds it with --dir"
+            )
+        if path == root or path.is_relative_to(templates):
+            return None
+        under = {f for f in known if f.is_relative_to(path)} if os.path.isdir(path) else set()
+        if not under and path != repo.sessions_dir:
+            raise UsageError(
+                f"{given} is not a file of the repository",
+                "sessconf lints pyproject.toml, locations.yaml, billing_items.yaml, sessions/*.yaml "
+                "and templates/",
+            )
+        selected |= under
     return selected
 
 
-def _stray_under(repo: Repository, folder: Path) -> Iterable[Path]:
-    return (d.path for d in repo.diagnostics if d.code == R.STRAY_FILE.code and d.path.is_relative_to(folder))
+def _absolute(given: Path) -> Path:
+    """``given`` as an absolute path with the links of its folders resolved, as the loader's paths
+    are (the last part is kept as written: a link that is a file of the repository stays the
+    link)."""
+    absolute = Path(os.path.abspath(given))
+    if not absolute.name:  # the file system's root
+        return absolute
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
 
 
 def _apply_settings(found: Iterable[Diagnostic], repo: Repository) -> Iterable[Diagnostic]:

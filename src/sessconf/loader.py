@@ -1,18 +1,22 @@
 """Loads a config repository into a :class:`Repository`: models, positions and diagnostics.
 
 The repository is authoritative (SPEC §2), so anything missing or unexpected is a diagnostic,
-never silently skipped. Every file is read; one broken file never hides the problems of others.
+never silently skipped. Every file is read; one broken file never hides the problems of others,
+and one broken field none of its entity's other checks (an entity that fails validation keeps
+the fields that validated: see :func:`partial_model`). Files are read through
+``sessconf.files.read_file``: regular files only, never more than their size limit.
 Session files are independent, so on a multi-core machine they are parsed and validated by a
 forked worker alongside the main process.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -24,6 +28,11 @@ from pydantic import BaseModel, ValidationError
 
 from sessconf import yamlio
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
+from sessconf.files import BILLING_FILE as BILLING_FILE
+from sessconf.files import LOCATIONS_FILE as LOCATIONS_FILE
+from sessconf.files import SESSIONS_DIR as SESSIONS_DIR
+from sessconf.files import TEMPLATES_DIR as TEMPLATES_DIR
+from sessconf.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.model import RANGES, BillingItem, Location, Session, name_problem
 from sessconf.rules import REGISTRY, Rule
 from sessconf.rules import advice as A
@@ -34,22 +43,25 @@ from sessconf.yamlio import KeyPath, SourceMap, Suppressions
 
 M = TypeVar("M", bound=BaseModel)
 
-LOCATIONS_FILE = "locations.yaml"
-BILLING_FILE = "billing_items.yaml"
-SESSIONS_DIR = "sessions"
-TEMPLATES_DIR = "templates"
+
+_NO_FIELDS: frozenset[str] = frozenset()
 
 
 class Entry(Generic[M]):
-    """A validated entity, with the file and the source positions it came from.
+    """An entity, with the file and the source positions it came from.
 
     Session files are parsed without recording positions (most are never needed); the first
     call to :meth:`pos` re-parses the file to find them. A session's path is kept as the text the
     folder listing gave until something asks for :attr:`path` (10,000 ``Path`` objects cost tens
     of milliseconds, and a clean repository needs none).
+
+    The entries of ``Repository.sessions``, ``locations`` and ``billing_items`` hold valid models.
+    Those of ``Repository.partial_*`` failed validation and hold a *partial* model (see
+    :func:`partial_model`): the fields that validated, and a neutral value (``""``, ``0``, an
+    empty list, the default) in each of the ``unknown`` ones. Only the lint rules see them.
     """
 
-    __slots__ = ("_path", "model", "name", "prefix", "source_map")
+    __slots__ = ("_path", "model", "name", "prefix", "source_map", "unknown")
 
     def __init__(
         self,
@@ -58,12 +70,14 @@ class Entry(Generic[M]):
         path: Path | str,
         prefix: KeyPath = (),
         source_map: SourceMap | None = None,
+        unknown: frozenset[str] = _NO_FIELDS,
     ) -> None:
         self.name = name
         self.model = model
         self._path = path
         self.prefix = prefix
         self.source_map = source_map
+        self.unknown = unknown
 
     @property
     def path(self) -> Path:
@@ -90,10 +104,10 @@ class Entry(Generic[M]):
 
 
 def source_map_of(path: Path) -> SourceMap:
-    """Positions of every value in a file (re-read; an unreadable file gives an empty map)."""
+    """Positions of every value in a session file (re-read; an unreadable file gives an empty map)."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_file(path, SESSION_FILE_MAX)
+    except ReadError:
         return SourceMap()
     return yamlio.parse_yaml(path, raw).source_map
 
@@ -113,8 +127,13 @@ class Repository:
     referenced_by_invalid: set[str] = field(default_factory=set)
     # Catalogues that could not be read at all: cross-references into them are not checked.
     unreadable: set[str] = field(default_factory=set)
-    # Ids of catalogue entries that failed validation: they exist, but have no model.
+    # Ids of catalogue entries that failed validation: they exist, but have no valid model.
     invalid_ids: set[tuple[str, str]] = field(default_factory=set)  # (file name, id)
+    # Entities that failed validation, with the fields that did validate (see ``Entry``): the lint
+    # rules check them as far as those fields allow; the plan and the store never see them.
+    partial_sessions: list[Entry[Session]] = field(default_factory=list)
+    partial_locations: dict[str, Entry[Location]] = field(default_factory=dict)
+    partial_billing_items: dict[str, Entry[BillingItem]] = field(default_factory=dict)
     # What the rules compute once and share (see ``sessconf.rules.index``), by name.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # Every file read, in order; session files as the text of their path until asked for.
@@ -132,6 +151,22 @@ class Repository:
     @property
     def file_count(self) -> int:
         return len(self._files)
+
+    def checked_sessions(self) -> Collection[Entry[Session]]:
+        """The sessions that lint rules check: the valid ones, then the partial ones."""
+        if not self.partial_sessions:
+            return self.sessions.values()
+        return [*self.sessions.values(), *self.partial_sessions]
+
+    def checked_locations(self) -> Mapping[str, Entry[Location]]:
+        """The locations that lint rules check, by id: the valid ones and the partial ones."""
+        return {**self.locations, **self.partial_locations} if self.partial_locations else self.locations
+
+    def checked_billing_items(self) -> Mapping[str, Entry[BillingItem]]:
+        """The billing items that lint rules check, by code: the valid ones and the partial ones."""
+        if not self.partial_billing_items:
+            return self.billing_items
+        return {**self.billing_items, **self.partial_billing_items}
 
     @property
     def locations_path(self) -> Path:
@@ -153,6 +188,7 @@ class _FileResult(Generic[M]):
     suppressions: Suppressions
     referenced: set[str]
     invalid: set[str] = field(default_factory=set)
+    partial: list[Entry[M]] = field(default_factory=list)
 
 
 def load_repository(
@@ -202,34 +238,25 @@ def _load(
     repo = Repository(root, settings)
     repo.diagnostics.extend(settings_problems)
     files = repo._files
-    if (root / "pyproject.toml").is_file():
-        files.append(root / "pyproject.toml")
+    pyproject = root / "pyproject.toml"
+    if os.path.lexists(pyproject) and not pyproject.is_dir():
+        files.append(pyproject)
 
     # Session files are independent: workers start on them before the catalogues are read.
     sessions_dir = root / SESSIONS_DIR
-    paths: list[str] = []
-    if not sessions_dir.is_dir():
-        repo.diagnostics.append(
-            R.MISSING_FILE.at(
-                sessions_dir,
-                (1, 1),
-                f"the {SESSIONS_DIR}/ folder is missing; the repository must have it",
-                "create it, even if it holds no session yet",
-            )
-        )
-    else:
-        paths = _session_paths(sessions_dir, repo.diagnostics)
-        if overlay:
-            extra = [str(p) for p in overlay if p.parent == sessions_dir and p.name.endswith(".yaml")]
-            paths = sorted({*paths, *extra})  # one folder: by name
+    listed = _session_paths(sessions_dir, repo.diagnostics)
+    paths = listed or []
+    if overlay and listed is not None:
+        extra = [str(p) for p in overlay if p.parent == sessions_dir and p.name.endswith(".yaml")]
+        paths = sorted({*paths, *extra})  # one folder: by name
     by_text = {str(p): raw for p, raw in overlay.items()}
     load = functools.partial(_load_session, overlay=by_text) if overlay else _load_session
     loading = _ParallelMap(load, paths, jobs)
 
-    _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations)
-    _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items)
-    if not sessions_dir.is_dir():  # no session to tell which entries are in use: none is unused
-        repo.referenced_by_invalid |= repo.locations.keys() | repo.billing_items.keys()
+    _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations)
+    _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items)
+    if listed is None:  # no session to tell which entries are in use: none is unused
+        repo.referenced_by_invalid |= repo.checked_locations().keys() | repo.checked_billing_items().keys()
     if meanwhile is not None and loading.workers:
         meanwhile(repo)
 
@@ -240,9 +267,12 @@ def _load(
             sessions[loaded.name] = Entry(loaded.name, loaded, path)
             continue
         assert isinstance(loaded, _Loaded)
-        model, problems, suppressions, referenced = loaded
+        model, problems, suppressions, referenced, partial = loaded
         if model is not None:
             sessions[model.name] = Entry(model.name, model, path)
+        if partial is not None:
+            model, unknown, smap = partial
+            repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown))
         if problems:
             repo.diagnostics.extend(problems)
         if suppressions:
@@ -255,33 +285,42 @@ def _load(
             entry.source_map = yamlio.parse_yaml(entry.path, raw).source_map
 
     templates = root / TEMPLATES_DIR
-    if templates.is_dir():
+    with suppress(OSError):  # no templates/ folder, the usual case (the reminder rules report the rest)
         files.extend(sorted(p for p in templates.iterdir() if p.is_file()))
     return repo
 
 
-def _load_catalogue_into(repo: Repository, filename: str, model: type[M], into: dict[str, Entry[M]]) -> None:
+def _load_catalogue_into(
+    repo: Repository,
+    filename: str,
+    model: type[M],
+    into: dict[str, Entry[M]],
+    partial_into: dict[str, Entry[M]],
+) -> None:
     path = repo.root / filename
-    if not path.is_file():
-        what = "a folder" if path.exists() else "missing"
-        repo.diagnostics.append(
-            R.MISSING_FILE.at(
-                path,
-                (1, 1),
-                f"{filename} is {what}; the repository must have it",
-                "write {} in it for an empty catalogue" if what == "missing" else None,
+    limit = repo.settings.max_file_size
+    problems: list[Diagnostic] = []
+    try:
+        raw = read_file(path, limit)
+    except ReadError as exc:
+        if exc.failure in (Failure.MISSING, Failure.FOLDER):
+            what = "missing" if exc.failure is Failure.MISSING else "a folder"
+            problems.append(
+                R.MISSING_FILE.at(
+                    path,
+                    (1, 1),
+                    f"{filename} is {what}; the repository must have it",
+                    "write {} in it for an empty catalogue" if what == "missing" else None,
+                )
             )
-        )
+        else:
+            repo._files.append(path)
+            problems.append(read_problem(path, exc, limit))
+        repo.diagnostics.extend(problems)
         repo.unreadable.add(filename)
         return
     repo._files.append(path)
-    result = _load_catalogue(path, model, repo.settings.max_file_size)
-    _collect(repo, path, result, into)
-    if not result.entries and any(p.severity is Severity.ERROR for p in result.problems):
-        repo.unreadable.add(filename)
-
-
-def _collect(repo: Repository, path: Path, result: _FileResult[M], into: dict[str, Entry[M]]) -> None:
+    result = _load_catalogue(path, raw, model)
     repo.diagnostics.extend(result.problems)
     if result.suppressions:
         repo.suppressions[path] = result.suppressions
@@ -289,21 +328,52 @@ def _collect(repo: Repository, path: Path, result: _FileResult[M], into: dict[st
     repo.invalid_ids |= {(path.name, key) for key in result.invalid}
     for entry in result.entries:
         into[entry.name] = entry
+    for entry in result.partial:
+        partial_into[entry.name] = entry
+    if (
+        not result.entries
+        and not result.partial
+        and any(p.severity is Severity.ERROR for p in result.problems)
+    ):
+        repo.unreadable.add(filename)
 
 
-def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str]:
-    """The session files of ``folder``, sorted by name, as text (see :class:`Entry`)."""
+def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str] | None:
+    """The session files of ``folder``, sorted by name, as text (see :class:`Entry`); None when
+    the folder cannot be listed."""
     paths = []
-    with os.scandir(folder) as it:
-        items = sorted(it, key=_by_name)
+    try:
+        with os.scandir(folder) as it:
+            items = sorted(it, key=_by_name)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            what = "missing" if exc.errno == errno.ENOENT else "not a folder"
+            problems.append(
+                R.MISSING_FILE.at(
+                    folder,
+                    (1, 1),
+                    f"the {SESSIONS_DIR}/ folder is {what}; the repository must have it",
+                    "create it, even if it holds no session yet",
+                )
+            )
+        else:
+            problems.append(read_problem(folder, ReadError(Failure.UNREADABLE, _listing_reason(exc)), 0))
+        return None
     for item in items:
         name = item.name
         if name.startswith("."):
             continue
-        if name.endswith(".yaml") and item.is_file():
-            paths.append(item.path)
-            continue
-        if item.is_dir():
+        if name.endswith(".yaml") and not item.is_dir(follow_symlinks=False):
+            # A regular file as the listing tells (no system call), the usual case; anything
+            # else (a link, a FIFO, a device) is looked at, and only a regular file is read.
+            error = None if item.is_file(follow_symlinks=False) else check_entry(item.path)
+            if error is None:
+                paths.append(item.path)
+                continue
+            if error.failure is not Failure.FOLDER:
+                problems.append(read_problem(item.path, error, SESSION_FILE_MAX))
+                continue
+        if _is_dir(item):
             message, hint = f"'{name}/' is a folder", "sessions are files directly in sessions/"
         elif name.endswith(".yml"):
             message, hint = f"'{name}' has the .yml extension", f"rename it to {name[:-4]}.yaml"
@@ -311,6 +381,20 @@ def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str]:
             message, hint = f"'{name}' is not a session file", "session files are named NAME.yaml"
         problems.append(R.STRAY_FILE.at(Path(item.path), (1, 1), message + " and would be ignored", hint))
     return paths
+
+
+def _is_dir(item: os.DirEntry[str]) -> bool:
+    try:
+        return item.is_dir()
+    except OSError:  # a link that loops, say: not a folder
+        return False
+
+
+def _listing_reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be listed: permission denied"
+    text = exc.strerror or str(exc)
+    return f"cannot be listed: {text[:1].lower()}{text[1:]}"
 
 
 _by_name = attrgetter("name")
@@ -503,62 +587,45 @@ def _worker_main(
         os._exit(status)  # no cleanup: the parent's buffers and exit handlers are not the child's
 
 
-def _read(path: Path | str, limit: int, problems: list[Diagnostic]) -> bytes | None:
+def _read(
+    path: Path | str, limit: int, problems: list[Diagnostic], *, listed_regular: bool = False
+) -> bytes | None:
+    """The file's bytes, or None with the reason among ``problems`` (see ``sessconf.files``)."""
     try:
-        raw = _read_at_most(path, limit + 1)
-    except OSError as exc:
-        problems.append(R.NOT_UTF8.at(path, (1, 1), f"cannot read the file: {exc.strerror}"))
+        return read_file(path, limit, listed_regular=listed_regular)
+    except ReadError as exc:
+        problems.append(read_problem(path, exc, limit))
         return None
-    if len(raw) > limit:
-        problems.append(
-            R.FILE_TOO_LARGE.at(
-                path,
-                (1, 1),
-                f"the file is larger than {limit:,} bytes",
-                "session files hold one session each"
-                if limit == SESSION_FILE_MAX
-                else "raise max_file_size in [tool.sessconf] if this is intended",
-            )
-        )
-        return None
-    return raw
 
 
-def _read_at_most(path: Path | str, size: int) -> bytes:
-    # os.read without a file object: 2.5x faster for thousands of small files.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        first = os.read(fd, 65536)
-        if len(first) < 65536:
-            return first
-        parts = [first]
-        total = len(first)
-        while total < size:
-            part = os.read(fd, min(1 << 20, size - total))
-            if not part:
-                break
-            parts.append(part)
-            total += len(part)
-        return b"".join(parts)
-    finally:
-        os.close(fd)
+def read_problem(path: Path | str, exc: ReadError, limit: int) -> Diagnostic:
+    """A file that could not be read, as a diagnostic at the file."""
+    hint = (
+        "session files hold one session each"
+        if limit == SESSION_FILE_MAX
+        else "raise max_file_size in [tool.sessconf] if this is intended"
+    )
+    return unreadable(path, exc, too_large_hint=hint)
 
 
 class _Loaded(NamedTuple):
-    """One session file with a problem, as a worker hands it back (small: no paths, no
-    positions). A clean session file is handed back as its model alone."""
+    """One session file with a problem, as a worker hands it back (small: no paths; positions
+    only for a file that failed validation). A clean session file is handed back as its model
+    alone."""
 
     model: Session | None
     problems: list[Diagnostic] | None = None
     suppressions: Suppressions | None = None
     referenced: set[str] | None = None
+    # A session that failed validation: its partial model, its unknown fields, its positions.
+    partial: tuple[Session, frozenset[str], SourceMap] | None = None
 
 
 def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Session | _Loaded:
     problems: list[Diagnostic] = []
     raw = overlay.get(path) if overlay else None
     if raw is None:
-        raw = _read(path, SESSION_FILE_MAX, problems)
+        raw = _read(path, SESSION_FILE_MAX, problems, listed_regular=True)
     if raw is None:
         return _Loaded(None, problems)
     doc = yamlio.parse_yaml(path, raw, positions=False)
@@ -588,17 +655,19 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
         )
         entry = None
     if entry is None:
-        return _Loaded(None, problems, suppressions, _references(data))
+        tainted = _tainted_fields(doc.source_map, ())
+        if name != stem:
+            tainted.add("name")
+        model, unknown = partial_model(Session, data, tainted)
+        partial = (model, unknown, lazy())
+        return _Loaded(None, problems, suppressions, _references(data), partial)
     if problems or suppressions:
         return _Loaded(entry.model, problems or None, suppressions)
     return entry.model
 
 
-def _load_catalogue(path: Path, model: type[M], limit: int) -> _FileResult[M]:
+def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
     problems: list[Diagnostic] = []
-    raw = _read(path, limit, problems)
-    if raw is None:
-        return _FileResult([], problems, Suppressions(), set())
     doc = yamlio.parse_yaml(path, raw)
     problems.extend(doc.problems)
     result: _FileResult[M] = _FileResult([], problems, doc.suppressions, set())
@@ -629,9 +698,63 @@ def _load_catalogue(path: Path, model: type[M], limit: int) -> _FileResult[M]:
         entry = _validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
+            partial, unknown = partial_model(model, value, _tainted_fields(smap, (key,)))
+            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
         else:
             result.entries.append(entry)
     return result
+
+
+def _tainted_fields(smap: SourceMap, prefix: KeyPath) -> set[str]:
+    """The fields of the entity at ``prefix`` whose value YAML misread (reported already)."""
+    depth = len(prefix)
+    return {
+        str(path[depth])
+        for path in smap.tainted
+        if len(path) > depth and path[:depth] == prefix and isinstance(path[depth], str)
+    }
+
+
+def partial_model(
+    model: type[M], data: Mapping[str, object], skip: Collection[str]
+) -> tuple[M, frozenset[str]]:
+    """What validates of an entity that failed validation, field by field, and its unknown fields.
+
+    Each field of ``data`` (but those of ``skip``, misread by YAML) is validated on its own: the
+    models' fields do not depend on each other. A field that does not validate, or is missing, is
+    unknown and holds a neutral value: its default when it has one, else ``""``, ``0`` or ``[]``,
+    which no rule mistakes for a value (no valid name or colour is empty, no list item is listed
+    in an empty list). The result is not a valid model: only lint rules may see it.
+    """
+    instance = model.model_construct()  # the defaults, and nothing else
+    validator = model.__pydantic_validator__
+    unknown = set()
+    for name, info in model.model_fields.items():
+        if name in data and name not in skip:
+            try:
+                validator.validate_assignment(instance, name, data[name])
+                continue
+            except ValidationError:
+                pass
+        elif name not in data and not info.is_required():
+            continue  # absent: its default is its value
+        unknown.add(name)
+        if info.is_required():
+            instance.__dict__[name] = _neutral(info.annotation)
+        else:
+            instance.__dict__[name] = info.get_default(call_default_factory=True)
+    return instance, frozenset(unknown)
+
+
+def _neutral(annotation: object) -> object:
+    origin = getattr(annotation, "__origin__", annotation)
+    if origin is list:
+        return []
+    if origin is int:
+        return 0
+    if origin is Decimal:
+        return Decimal(0)
+    return ""
 
 
 def _not_mapping(path: Path | str, data: object, hint: str) -> Diagnostic:
@@ -829,6 +952,13 @@ def schema_diagnostics(
 def _hint(kind: str, loc: tuple[str | int, ...], value: object) -> str | None:
     if kind == S.REPEATED_ENTRY.name and loc[:1] == ("billing_items",):
         return "list it once, with a quantity"
+    if kind == S.INVALID_TEXT.name and isinstance(value, str):
+        text = value.strip()
+        if any(char in text for char in "\n\r\x85\u2028\u2029"):
+            return "write it on one line: a folded block, marked >, joins its lines with spaces"
+        if "\t" in text:
+            return "write spaces instead of the tab"
+        return None
     if kind == S.UNKNOWN_TIMEZONE.name:
         return did_you_mean(str(value), _timezones()) or "use an IANA time zone name such as America/Toronto"
     return None

@@ -9,6 +9,7 @@ a list when one item is at fault).
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -29,7 +30,25 @@ from sessconf import limits
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 NAME_MAX = limits.NAME_MAX  # the bounds are declared in sessconf.limits
 TEXT_MAX = limits.TEXT_MAX
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Refused anywhere in a text: the control characters (General_Category Cc, a set Unicode never
+# changes: tabs and line breaks included) and the line and paragraph separators (Zl, Zp).
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {
+    "\t": "a tab",
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\x85": "a line break",
+    "\u2028": "a line separator",
+    "\u2029": "a paragraph separator",
+}
+# Shown as nothing, besides white space and the format characters (Cf: zero-width spaces and
+# joiners, directional marks, the soft hyphen, ...): the other default-ignorable code points of
+# Unicode (which ``unicodedata`` does not tell), and the blank fillers that are letters.
+INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _CENT = Decimal("0.01")
 
@@ -47,6 +66,7 @@ def name_problem(value: str) -> str | None:
 
 
 def check_text(value: str) -> str:
+    """A client-facing text, trimmed: 1-200 characters, no control character, not blank."""
     text = value.strip()
     if not text:
         raise PydanticCustomError("invalid-text", "the text is empty")
@@ -56,14 +76,27 @@ def check_text(value: str) -> str:
             "the text is {length} characters long; the limit is {limit}",
             {"length": len(text), "limit": TEXT_MAX},
         )
-    control = _CONTROL.search(text)
+    control = CONTROL_RE.search(text)
     if control is not None:
+        char = control.group()
+        what = _CONTROL_NAMES.get(char, "the control character")
         raise PydanticCustomError(
             "invalid-text",
-            "the text holds the control character U+{code} at position {position}",
-            {"code": f"{ord(control.group()):04X}", "position": control.start() + 1},
+            "the text holds {what} (U+{code}) at position {position}",
+            {"what": what, "code": f"{ord(char):04X}", "position": control.start() + 1},
+        )
+    # Trimmed and free of controls, a text that starts with an ASCII character is visible.
+    if text[0] >= "\x80" and all(map(_shows_nothing, text)):
+        raise PydanticCustomError(
+            "invalid-text",
+            "the text is blank: it holds only invisible characters, such as U+{code}",
+            {"code": f"{ord(next(c for c in text if not c.isspace())):04X}"},
         )
     return text
+
+
+def _shows_nothing(char: str) -> bool:
+    return char.isspace() or char in INVISIBLE or unicodedata.category(char) == "Cf"
 
 
 def normalize_color(value: str) -> str:
@@ -106,7 +139,7 @@ def to_price(value: object) -> Decimal:
 def check_timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, a name too long
         raise PydanticCustomError(
             "unknown-timezone", "unknown time zone '{value}'", {"value": value}
         ) from None

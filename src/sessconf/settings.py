@@ -10,16 +10,30 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from sessconf.diagnostics import Diagnostic, did_you_mean
+from sessconf.files import Failure, ReadError, read_file, unreadable
+from sessconf.model import CONTROL_RE
 from sessconf.rules import loading as R
+from sessconf.yamlio import read_text
 
 MIB = 1024 * 1024
 SESSION_FILE_MAX = 1 * MIB
+SETTINGS_FILE_MAX = 1 * MIB
+_MAX_DEPTH = 100
 RuleLevel = Literal["error", "warning", "off"]
 
 
 def _currency(value: str) -> str:
     if not re.fullmatch(r"[A-Z]{3}", value):
         raise ValueError(f"'{value}' is not an ISO 4217 currency code such as CAD")
+    return value
+
+
+def _one_line(value: str) -> str:
+    control = CONTROL_RE.search(value)
+    if control is not None:
+        raise ValueError(
+            f"the text holds the control character U+{ord(control.group()):04X} (it goes into reminders)"
+        )
     return value
 
 
@@ -36,7 +50,7 @@ class Settings(BaseModel):
 
     store: str | None = None
     currency: Annotated[str, AfterValidator(_currency)] = "CAD"
-    clinic_name: str = ""
+    clinic_name: Annotated[str, AfterValidator(_one_line)] = ""
     locale: Annotated[str, AfterValidator(_locale)] = "en-CA"
     duration_step: Annotated[int, Field(ge=1, le=600)] = 5
     sms_max_segments: Annotated[int, Field(ge=1, le=20)] = 2
@@ -50,11 +64,15 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
     """Read ``root/pyproject.toml``; problems become diagnostics and defaults stand in."""
     path = root / "pyproject.toml"
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return Settings(), []
-    except (OSError, UnicodeDecodeError) as exc:
-        return Settings(), [R.INVALID_SETTINGS.at(path, (1, 1), f"cannot read pyproject.toml: {exc}")]
+        raw = read_file(path, SETTINGS_FILE_MAX)
+    except ReadError as exc:
+        if exc.failure is Failure.MISSING:
+            return Settings(), []
+        return Settings(), [unreadable(path, exc)]
+    problems: list[Diagnostic] = []
+    text = read_text(path, raw, problems)
+    if text is None:
+        return Settings(), problems
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -62,11 +80,23 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
         pos = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
         message = re.sub(r"\s*\(at .*\)$", "", str(exc))
         return Settings(), [R.INVALID_SETTINGS.at(path, pos, f"pyproject.toml is not valid TOML: {message}")]
-    table = document.get("tool", {}).get("sessconf", {})
-    if not isinstance(table, dict):
-        return Settings(), [R.INVALID_SETTINGS.at(path, (1, 1), "[tool.sessconf] must be a table")]
+    except RecursionError:  # tomllib recurses once per level of nested arrays and inline tables
+        return Settings(), [
+            R.INVALID_SETTINGS.at(
+                path,
+                _too_deep(text),
+                f"pyproject.toml nests arrays or tables more than {_MAX_DEPTH} levels deep",
+            )
+        ]
     locate = _Locator(text)
-    problems: list[Diagnostic] = []
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        return Settings(), [
+            R.INVALID_SETTINGS.at(path, locate.table(), "'tool' must be a table, such as [tool.sessconf]")
+        ]
+    table = tool.get("sessconf", {})
+    if not isinstance(table, dict):
+        return Settings(), [R.INVALID_SETTINGS.at(path, locate.table(), "[tool.sessconf] must be a table")]
     try:
         settings = Settings.model_validate(table)
     except ValidationError as exc:
@@ -125,11 +155,43 @@ def _sentence(msg: str) -> str:
     return msg[:1].lower() + msg[1:]
 
 
+def _too_deep(text: str) -> tuple[int, int]:
+    """Where brackets first open more than ``_MAX_DEPTH`` levels deep (strings and comments are
+    not told apart: this only places an error that tomllib found)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line, start=1):
+            if char in "[{":
+                depth += 1
+                if depth > _MAX_DEPTH:
+                    return (number, column)
+            elif char in "]}":
+                depth -= 1
+    return (1, 1)
+
+
 class _Locator:
     """Finds the line of a setting in the TOML text (tomllib keeps no positions)."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+
+    def table(self) -> tuple[int, int]:
+        """Where ``tool`` or ``tool.sessconf`` is given a value that is not a table."""
+        section = None
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.split("#", 1)[0].strip()
+            if stripped.startswith("["):
+                section = stripped
+                continue
+            key = re.match(r"""["']?([\w-]+)["']?\s*(?:\.\s*["']?([\w-]+)["']?\s*)?=""", stripped)
+            if key is None:
+                continue
+            if (section is None and key.group(1) == "tool") or (
+                section == "[tool]" and key.group(1) == "sessconf"
+            ):
+                return (number, len(line) - len(line.lstrip()) + 1)
+        return (1, 1)
 
     def __call__(self, loc: tuple[int | str, ...]) -> tuple[int, int]:
         section = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -135,7 +136,13 @@ def read_text(path: Path | str, raw: bytes, problems: list[Diagnostic]) -> str |
         return None
 
 
-def parse_suppressions(text: str) -> Suppressions:
+def parse_suppressions(text: str, texts: Sequence[tuple[Pos, Pos]] = ()) -> Suppressions:
+    """The ``# sessconf: disable=`` comments of a file.
+
+    Only comments count: a ``#`` at the start of a line or after white space, outside every scalar
+    of ``texts`` (the 0-based ``(line, column)`` start and end of the scalars that hold
+    ``sessconf:``): a directive inside a block scalar, a quoted text or a key is text.
+    """
     if "sessconf:" not in text:
         return Suppressions()
     whole: set[str] = set()
@@ -143,16 +150,19 @@ def parse_suppressions(text: str) -> Suppressions:
     named: list[tuple[int, int, str]] = []
     seen_content = False
     pending: set[str] = set()  # own-line directive: applies to the next content line
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):  # as the parser counts lines
         stripped = line.strip()
-        match = _DIRECTIVE.search(line)
-        is_comment_line = stripped.startswith("#")
+        indent = len(line) - len(line.lstrip())
+        is_comment_line = stripped.startswith("#") and _is_comment(number - 1, indent, line, texts)
         content = bool(stripped) and not is_comment_line and stripped not in ("---", "...")
         if content:
             if pending:
                 lines.setdefault(number, set()).update(pending)
                 pending = set()
             seen_content = True
+        match = _DIRECTIVE.search(line)
+        while match is not None and not _is_comment(number - 1, match.start(), line, texts):
+            match = _DIRECTIVE.search(line, match.end())
         if match is None:
             continue
         codes = {c.strip() for c in match.group(1).split(",") if c.strip()}
@@ -167,6 +177,36 @@ def parse_suppressions(text: str) -> Suppressions:
     return Suppressions(frozenset(whole), {n: frozenset(c) for n, c in lines.items()}, named)
 
 
+def _is_comment(line: int, column: int, text: str, texts: Sequence[tuple[Pos, Pos]]) -> bool:
+    """Whether the ``#`` at this 0-based position of a line starts a YAML comment."""
+    if column > 0 and text[column - 1] not in " \t":
+        return False
+    return not any(start <= (line, column) < end for start, end in texts)
+
+
+def _texts_with_directives(root: yaml.Node) -> list[tuple[Pos, Pos]]:
+    """Where the scalars that hold ``sessconf:`` are written (0-based ``(line, column)``, the end
+    excluded); each node once, however many aliases repeat it."""
+    found: list[tuple[Pos, Pos]] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if "sessconf:" in node.value:
+                start, end = node.start_mark, node.end_mark
+                found.append(((start.line, start.column), (end.line, end.column)))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += (key, value)
+        else:
+            stack.extend(node.value)
+    return found
+
+
 def parse_yaml(path: Path | str, raw: bytes, *, positions: bool = True) -> YamlDocument:
     """Parse one file's bytes. Never raises for bad input: problems are diagnostics.
 
@@ -178,7 +218,7 @@ def parse_yaml(path: Path | str, raw: bytes, *, positions: bool = True) -> YamlD
     text = read_text(path, raw, problems)
     if text is None:
         return YamlDocument(None, smap, problems, Suppressions())
-    suppressions = parse_suppressions(text)
+    suppressions = Suppressions()
     try:
         loader = _Composer(text)
         try:
@@ -188,16 +228,18 @@ def parse_yaml(path: Path | str, raw: bytes, *, positions: bool = True) -> YamlD
     except yaml.MarkedYAMLError as exc:
         # A quote left open often ends the file's structure later on: report the quote instead.
         problems.append(_runaway_quote_before_error(path, text) or _syntax_problem(path, text, exc))
-        return YamlDocument(None, smap, problems, suppressions)
+        return YamlDocument(None, smap, problems, parse_suppressions(text))
     except yaml.reader.ReaderError as exc:
         problems.append(_reader_problem(path, text, exc))
-        return YamlDocument(None, smap, problems, suppressions)
+        return YamlDocument(None, smap, problems, parse_suppressions(text))
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks its other errors
         problems.append(R.YAML_SYNTAX.at(path, (1, 1), f"invalid YAML: {exc}"))
-        return YamlDocument(None, smap, problems, suppressions)
+        return YamlDocument(None, smap, problems, parse_suppressions(text))
     if root is None:
         problems.append(R.NOT_A_MAPPING.at(path, (1, 1), "the file is empty", "it must hold a mapping"))
-        return YamlDocument(None, smap, problems, suppressions)
+        return YamlDocument(None, smap, problems, parse_suppressions(text))
+    if "sessconf:" in text:  # rare: only then are the scalars' spans needed
+        suppressions = parse_suppressions(text, _texts_with_directives(root))
     data = _Builder(path, text, smap, problems, positions).build(root)
     del root
     return YamlDocument(data, smap, problems, suppressions)

@@ -30,7 +30,7 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
     from sessconf.output import render
     from sessconf.output.jsonfmt import dumps, plan_dict
 
-    ctx = output_context()
+    ctx = output_context().for_repository(root)  # markdown paths: from the config repository's git root
     with open_store(root, store_flag) as store, Background(store.snapshot) as reading:
         result = lint(root)  # while the store is read in the background
         if result.errors:

@@ -19,14 +19,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def dir_option(fn: F) -> F:
+    """``--dir``: the config repository, a folder that must exist; by default the nearest folder,
+    from the working directory upward, that holds ``sessions/`` and ``locations.yaml`` (SPEC §3)."""
     return click.option(
         "--dir",
         "root",
-        type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="The config repository.",
+        type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path),
+        default=None,
+        callback=_repository,
+        help="The config repository.  [default: the nearest folder, from the working directory "
+        "upward, that holds sessions/ and locations.yaml; else the working directory]",
     )(fn)
+
+
+def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    from sessconf.files import find_root
+
+    return value if value is not None else find_root(Path.cwd())
 
 
 def format_option(*formats: str) -> Callable[[F], F]:

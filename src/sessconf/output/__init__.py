@@ -6,16 +6,30 @@ Nothing here decides anything; each format is a module with pure ``render_*`` fu
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
 def git_root(start: Path) -> Path | None:
-    """The top of the git work tree containing ``start``, if any."""
+    """The top of the git work tree that holds the folder ``start``, if any: the nearest folder
+    upward with a ``.git`` folder, or a ``.git`` file pointing at one (``gitdir: ...``, as in a
+    linked worktree or a submodule)."""
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
+        marker = folder / ".git"
+        if os.path.isdir(marker):
+            return folder
+        if os.path.isfile(marker) and _points_at_a_git_dir(marker):
             return folder
     return None
+
+
+def _points_at_a_git_dir(marker: Path) -> bool:
+    from sessconf.files import ReadError, read_file
+
+    try:
+        return read_file(marker, 4096).startswith(b"gitdir:")
+    except ReadError:
+        return False
 
 
 @dataclass(slots=True)
@@ -24,18 +38,27 @@ class Context:
 
     cwd: Path = field(default_factory=Path.cwd)
     color: bool = False
-    _git: dict[str, Path | None] = field(default_factory=dict)
+    # The config repository: GitHub and SARIF paths are relative to the git work tree holding it.
+    repository: Path | None = None
+    _git: dict[Path, Path | None] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         """A path relative to the working directory (text and JSON output)."""
         return _relative(path, self.cwd)
 
     def repo_rel(self, path: Path) -> str:
-        """A path relative to the git root, else the working directory (GitHub and SARIF output)."""
-        if "root" not in self._git:
-            self._git["root"] = git_root(self.cwd.resolve())
-        root = self._git["root"]
+        """A path relative to the root of the git work tree that holds the config repository (the
+        working directory's when no repository is set), else to the working directory (GitHub and
+        SARIF output)."""
+        start = self.repository if self.repository is not None else self.cwd
+        if start not in self._git:
+            self._git[start] = git_root(Path(os.path.realpath(start)))
+        root = self._git[start]
         return _relative(path, root if root is not None else self.cwd)
+
+    def for_repository(self, root: Path) -> Context:
+        """This context, with ``root`` as the config repository unless one is set already."""
+        return self if self.repository is not None else replace(self, repository=root, _git={})
 
 
 def _relative(path: Path, base: Path) -> str:

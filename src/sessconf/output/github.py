@@ -63,6 +63,7 @@ def summary_line(result: LintResult) -> str:
 
 def render_lint(result: LintResult, ctx: Context, changed: Sequence[Path] = ()) -> str:
     """Annotations for every diagnostic, then a plain summary line."""
+    ctx = ctx.for_repository(result.repository.root)
     lines = [annotation(d, ctx) for d in ordered(result.diagnostics, changed)]
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"
@@ -84,6 +85,7 @@ def render_step_summary(result: LintResult, ctx: Context, changed: Sequence[Path
     Very large tables are cut (GitHub refuses summaries over 1 MiB), with a note saying how many
     rows were left out.
     """
+    ctx = ctx.for_repository(result.repository.root)
     out = ["### sessconf lint", "", summary_line(result), ""]
     if not result.diagnostics:
         return "\n".join(out)

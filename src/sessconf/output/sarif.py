@@ -52,6 +52,7 @@ def result_dict(d: Diagnostic, ctx: Context, index: dict[str, int]) -> dict[str,
 
 
 def lint_dict(result: LintResult, ctx: Context) -> dict[str, Any]:
+    ctx = ctx.for_repository(result.repository.root)
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     return {

@@ -2,7 +2,8 @@
 
 Settings re-grade them (``[tool.sessconf.rules]``, e.g. ``SC301 = "off"``), and a
 ``# sessconf: disable=CODE`` comment silences one on a line or, at the top of a file, in the whole
-file.
+file. Like the cross-reference rules, they look at the valid fields of entities that failed
+validation too.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def long_name(repo: Repository) -> Iterator[Diagnostic]:
 
     Names appear in calendars, reports and URLs; keep them short (up to 32 characters are allowed).
     """
-    for name, session in repo.sessions.items():
-        if len(name) > LONG_NAME_LIMIT:
+    for session in repo.checked_sessions():
+        if len(session.name) > LONG_NAME_LIMIT:
             yield long_name.at(
                 session.path,
                 session.pos("name"),
@@ -46,7 +47,7 @@ def off_step(repo: Repository) -> Iterator[Diagnostic]:
     step = repo.settings.duration_step
     if not any(minutes % step for minutes in session_index(repo).minutes):
         return
-    for session in repo.sessions.values():
+    for session in repo.checked_sessions():
         model = session.model
         if not (model.duration % step or model.buffer_before % step or model.buffer_after % step):
             continue
@@ -68,18 +69,22 @@ def archived_reference(repo: Repository) -> Iterator[Diagnostic]:
     An archived billing item is no longer charged, and an archived location takes no new bookings:
     remove it from the session, or archive the session too.
     """
-    archived_locations = {name for name, loc in repo.locations.items() if loc.model.archived}
-    archived_items = {name for name, item in repo.billing_items.items() if item.model.archived}
+    archived_locations = {name for name, loc in repo.checked_locations().items() if loc.model.archived}
+    archived_items = {name for name, item in repo.checked_billing_items().items() if item.model.archived}
     listed = session_index(repo)
     archived_locations &= listed.bookable_locations  # those that some bookable session lists
     archived_items &= listed.bookable_items
     if not archived_locations and not archived_items:
         return
-    for session in repo.sessions.values():
+    for session in repo.checked_sessions():
         model = session.model
-        if model.archived or (
-            archived_locations.isdisjoint(model.locations)
-            and not any(line.item in archived_items for line in model.billing_items)
+        if (
+            model.archived
+            or "archived" in session.unknown
+            or (
+                archived_locations.isdisjoint(model.locations)
+                and not any(line.item in archived_items for line in model.billing_items)
+            )
         ):
             continue
         for index, loc in enumerate(model.locations):
@@ -107,8 +112,8 @@ def unused_location(repo: Repository) -> Iterator[Diagnostic]:
     Archived locations are exempt: they are kept for their history.
     """
     used = session_index(repo).locations | repo.referenced_by_invalid
-    for location in repo.locations.values():
-        if location.name not in used and not location.model.archived:
+    for location in repo.checked_locations().values():
+        if location.name not in used and not location.model.archived and "archived" not in location.unknown:
             yield unused_location.at(
                 location.path,
                 location.key_pos(),
@@ -124,8 +129,8 @@ def unused_billing_item(repo: Repository) -> Iterator[Diagnostic]:
     Archived billing items are exempt: they are kept for their history.
     """
     used = session_index(repo).items | repo.referenced_by_invalid
-    for item in repo.billing_items.values():
-        if item.name not in used and not item.model.archived:
+    for item in repo.checked_billing_items().values():
+        if item.name not in used and not item.model.archived and "archived" not in item.unknown:
             yield unused_billing_item.at(
                 item.path,
                 item.key_pos(),

@@ -5,7 +5,8 @@ the index gathers, in a single pass over the sessions, the few facts that tell e
 any session *can* break it (the locations and billing items in use, the disciplines with the
 locations that list them, the minutes used, the sessions with previous names). A rule then looks
 closely only at the sessions that can, or at none. The index is computed once per repository and
-shared through ``Repository.cache``.
+shared through ``Repository.cache``. It covers the sessions that failed validation too, as far as
+their valid fields go (``Repository.checked_sessions``).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _build(repo: Repository) -> SessionIndex:
     archived_locations: set[str] = set()
     archived_items: set[str] = set()
     disciplines, minutes, renamed = index.disciplines, index.minutes, index.renamed
-    for entry in repo.sessions.values():
+    for entry in repo.checked_sessions():
         model = entry.model
         locations = model.locations
         if model.archived:
@@ -60,13 +61,14 @@ def _build(repo: Repository) -> SessionIndex:
                 bookable_items.add(line.item)
         listed = disciplines.get(model.discipline)
         if listed is None:
-            disciplines[model.discipline] = set(locations)
+            if model.discipline:  # empty: unknown in a session that failed validation
+                disciplines[model.discipline] = set(locations)
         else:
             listed.update(locations)
         minutes.add(model.duration)
         minutes.add(model.buffer_before)
         minutes.add(model.buffer_after)
-        if model.previous_names:
+        if model.previous_names and entry.name:
             renamed.append(entry)
     index.locations = bookable_locations | archived_locations
     index.items = bookable_items | archived_items

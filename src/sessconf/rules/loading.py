@@ -22,9 +22,9 @@ FILE_TOO_LARGE = declare(
     "file-too-large",
     """The file is larger than allowed.
 
-    A session file may hold at most 1 MiB; catalogues (``locations.yaml``, ``billing_items.yaml``)
-    at most ``max_file_size`` bytes (default 64 MiB). Anything larger is almost certainly a mistake
-    (a pasted binary, a generated file) and is not read.
+    A session file and ``pyproject.toml`` may hold at most 1 MiB; catalogues (``locations.yaml``,
+    ``billing_items.yaml``) at most ``max_file_size`` bytes (default 64 MiB). Anything larger is
+    almost certainly a mistake (a pasted binary, a generated file) and is not read.
     """,
 )
 
@@ -129,5 +129,18 @@ INVALID_SETTINGS = declare(
 
     Unknown settings, values of the wrong type or out of range, unknown rule codes in ``rules``,
     and re-grading a rule that cannot be changed are all reported here.
+    """,
+)
+
+UNREADABLE_FILE = declare(
+    "SC013",
+    "unreadable-file",
+    """A file of the repository that cannot be read: it is not a regular file, or reading it fails.
+
+    A FIFO, a device, a socket or a folder where a file belongs, a link that loops or leads
+    nowhere, a file (or the ``sessions/`` folder) without read permission, an I/O error. sessconf
+    never waits on such a file and never reads more of one than its size limit: it reports it, and
+    what the file would have held is missing (cross-references into an unreadable catalogue are
+    not checked).
     """,
 )

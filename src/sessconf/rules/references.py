@@ -1,8 +1,13 @@
-"""Rules about names and cross-references across the repository. Always errors."""
+"""Rules about names and cross-references across the repository. Always errors.
+
+They check every entity as far as its valid fields go: an entity that failed validation takes
+part through its partial model (``Repository.checked_*``), so a schema error in one field hides
+none of the cross-references of the others.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from sessconf.diagnostics import Diagnostic, did_you_mean
@@ -13,7 +18,7 @@ if TYPE_CHECKING:
     from sessconf.loader import Entry, Repository
 
 
-def _renamed_hint(name: str, entries: dict[str, Entry], candidates: list[str]) -> str | None:  # type: ignore[type-arg]
+def _renamed_hint(name: str, entries: Mapping[str, Entry], candidates: list[str]) -> str | None:  # type: ignore[type-arg]
     for entry in entries.values():
         if name in entry.model.previous_names:
             return f"'{name}' was renamed to '{entry.name}'"
@@ -29,7 +34,8 @@ def unknown_location(repo: Repository) -> Iterator[Diagnostic]:
     """
     if "locations.yaml" in repo.unreadable:
         return
-    known = repo.locations.keys()
+    locations = repo.checked_locations()
+    known = locations.keys()
     unknown = {
         loc
         for loc in session_index(repo).locations - known
@@ -37,7 +43,7 @@ def unknown_location(repo: Repository) -> Iterator[Diagnostic]:
     }
     if not unknown:
         return
-    for session in repo.sessions.values():
+    for session in repo.checked_sessions():
         if unknown.isdisjoint(session.model.locations):
             continue
         for index, loc in enumerate(session.model.locations):
@@ -47,7 +53,7 @@ def unknown_location(repo: Repository) -> Iterator[Diagnostic]:
                 session.path,
                 session.pos("locations", index),
                 f"unknown location '{loc}'",
-                _renamed_hint(loc, repo.locations, list(known)),
+                _renamed_hint(loc, locations, list(known)),
             )
 
 
@@ -56,7 +62,8 @@ def unknown_billing_item(repo: Repository) -> Iterator[Diagnostic]:
     """A session bills an item that ``billing_items.yaml`` does not define."""
     if "billing_items.yaml" in repo.unreadable:
         return
-    known = repo.billing_items.keys()
+    items = repo.checked_billing_items()
+    known = items.keys()
     unknown = {
         code
         for code in session_index(repo).items - known
@@ -64,7 +71,7 @@ def unknown_billing_item(repo: Repository) -> Iterator[Diagnostic]:
     }
     if not unknown:
         return
-    for session in repo.sessions.values():
+    for session in repo.checked_sessions():
         for index, line in enumerate(session.model.billing_items):
             code = line.item
             if code not in unknown:
@@ -73,12 +80,17 @@ def unknown_billing_item(repo: Repository) -> Iterator[Diagnostic]:
                 session.path,
                 session.pos("billing_items", index),
                 f"unknown billing item '{code}'",
-                _renamed_hint(code, repo.billing_items, list(known)),
+                _renamed_hint(code, items, list(known)),
             )
 
 
-def _offered(repo: Repository) -> set[str]:
-    return {d for loc in repo.locations.values() for d in loc.model.disciplines}
+def _offering(repo: Repository) -> dict[str, frozenset[str]]:
+    """Location id -> the disciplines it offers, for the locations whose disciplines are known."""
+    return {
+        name: frozenset(loc.model.disciplines)
+        for name, loc in repo.checked_locations().items()
+        if "disciplines" not in loc.unknown
+    }
 
 
 @check("SC203", "unknown-discipline")
@@ -88,13 +100,16 @@ def unknown_discipline(repo: Repository) -> Iterator[Diagnostic]:
     Disciplines are defined by the locations that offer them (``disciplines:`` in
     ``locations.yaml``); a discipline no location offers is almost always a typo.
     """
-    if "locations.yaml" in repo.unreadable or any(f == "locations.yaml" for f, _ in repo.invalid_ids):
+    if "locations.yaml" in repo.unreadable:
         return
-    offered = _offered(repo)
+    offering = _offering(repo)
+    if any(f == "locations.yaml" and loc not in offering for f, loc in repo.invalid_ids):
+        return  # a location whose disciplines are not known may offer it
+    offered = {d for disciplines in offering.values() for d in disciplines}
     unknown = session_index(repo).disciplines.keys() - offered
     if not unknown:
         return
-    for session in repo.sessions.values():
+    for session in repo.checked_sessions():
         discipline = session.model.discipline
         if discipline in unknown:
             yield unknown_discipline.at(
@@ -112,9 +127,8 @@ def discipline_not_offered(repo: Repository) -> Iterator[Diagnostic]:
     A session's discipline must be offered at every location it lists: add the discipline to the
     location's ``disciplines`` in ``locations.yaml``, or remove the location from the session.
     """
-    offered = _offered(repo)
-    # location id -> the disciplines it offers
-    at = {name: frozenset(loc.model.disciplines) for name, loc in repo.locations.items()}
+    at = _offering(repo)
+    offered = {d for disciplines in at.values() for d in disciplines}
     # discipline -> the locations that some session of it lists, and that do not offer it (a
     # discipline no location offers is reported once, as an unknown discipline)
     amiss: dict[str, set[str]] = {}
@@ -125,7 +139,7 @@ def discipline_not_offered(repo: Repository) -> Iterator[Diagnostic]:
                 amiss[discipline] = found
     if not amiss:
         return
-    for session in repo.sessions.values():
+    for session in repo.checked_sessions():
         discipline = session.model.discipline
         lacking = amiss.get(discipline)
         if lacking is None or lacking.isdisjoint(session.model.locations):
@@ -147,10 +161,12 @@ def duplicate_name(repo: Repository) -> Iterator[Diagnostic]:
     Names identify sessions, locations and billing items across renames, so a previous name may
     not be the current name of another entity nor a previous name of two entities.
     """
-    kinds: list[tuple[str, dict[str, Entry], Iterable[Entry]]] = [  # type: ignore[type-arg]
-        ("session", repo.sessions, session_index(repo).renamed),  # the sessions with previous names
-        ("location", repo.locations, repo.locations.values()),
-        ("billing item", repo.billing_items, repo.billing_items.values()),
+    in_use = repo.sessions.keys() | {entry.name for entry in repo.partial_sessions if entry.name}
+    locations, items = repo.checked_locations(), repo.checked_billing_items()
+    kinds: list[tuple[str, Collection[str], Iterable[Entry]]] = [  # type: ignore[type-arg]
+        ("session", in_use, session_index(repo).renamed),  # the sessions with previous names
+        ("location", locations.keys(), locations.values()),
+        ("billing item", items.keys(), items.values()),
     ]
     for kind, entries, renamed in kinds:
         owner: dict[str, str] = {}

@@ -62,10 +62,13 @@ NAME_MISMATCH = declare(
 INVALID_TEXT = declare(
     "SC106",
     "invalid-text",
-    """Client-facing text that is empty, too long or holds control characters.
+    """Client-facing text that is empty or blank, too long, or holds control characters.
 
-    Descriptions and names are 1–200 characters after trimming, with no control characters (they
-    end up in SMS and email reminders).
+    Descriptions, names and addresses are 1–200 characters after trimming, on one line: no control
+    character (tabs and line breaks included) and no U+2028/U+2029 separator, since they end up in
+    SMS and email reminders. A text made only of invisible characters (zero-width spaces and
+    joiners, other format characters) is blank; such characters are fine among visible ones (a
+    zero-width joiner inside an emoji sequence).
     """,
 )
 
