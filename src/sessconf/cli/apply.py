@@ -56,6 +56,7 @@ def command(
 
     ctx = output_context()
     saved = read_saved_plan(plan_file) if plan_file is not None else None
+    saved_stamp = PlanStamp.of_saved(saved) if saved is not None else None  # refused if edited
     with open_store(root, store_flag) as store:
         store.lock_timeout = lock_timeout
         with Background(store.snapshot) as reading:
@@ -70,9 +71,7 @@ def command(
             return 1
         plan.diagnostics = result.diagnostics
         # What the user approves (the saved plan, or the one shown now) is what gets written.
-        expected = PlanStamp.of(plan)
-        if saved is not None:
-            expected = PlanStamp(saved.store_id, saved.config_digest, saved.model_digest)
+        expected = saved_stamp or PlanStamp.of(plan)
         click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
         if plan.empty and saved is None:
             return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, open_store, store_option
+from sessconf.cli.options import APPOINTMENT_ID, dir_option, format_option, open_store, store_option
 
 
 @click.group("appointments")
@@ -58,7 +58,7 @@ def book(
 
 
 @command.command("arrive")
-@click.argument("appointment_id", metavar="ID", type=int)
+@click.argument("appointment_id", metavar="ID", type=APPOINTMENT_ID)
 @dir_option
 @store_option
 @format_option("text", "json")
@@ -97,7 +97,7 @@ def arrive(appointment_id: int, root: Path, store_flag: str | None, fmt: str) ->
 
 
 @command.command("cancel")
-@click.argument("appointment_id", metavar="ID", type=int)
+@click.argument("appointment_id", metavar="ID", type=APPOINTMENT_ID)
 @dir_option
 @store_option
 def cancel(appointment_id: int, root: Path, store_flag: str | None) -> int:

@@ -100,12 +100,18 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    except Exception:
+    except Exception as exc:
+        database_error = _database_error(exc)
+        if database_error is not None:
+            _show_error(database_error)
+            return database_error.exit_code
         import traceback
 
         click.echo(
-            f"sessconf: unexpected error (a bug in sessconf {__version__}; please report it)\n"
-            + traceback.format_exc(),
+            _scrub(
+                f"sessconf: unexpected error (a bug in sessconf {__version__}; please report it)\n"
+                + traceback.format_exc()
+            ),
             err=True,
         )
         return EXIT_BUG
@@ -114,7 +120,23 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
 
 def _show_error(exc: SessconfError) -> None:
     hint = f"\n  hint: {exc.hint}" if exc.hint else ""
-    click.echo(f"sessconf: error: {exc.message}{hint}", err=True)
+    click.echo(_scrub(f"sessconf: error: {exc.message}{hint}"), err=True)
+
+
+def _database_error(exc: Exception) -> SessconfError | None:
+    """A database error that escaped the store's own translation: still a sentence, never a bug."""
+    if "sqlalchemy" not in sys.modules and "sqlite3" not in sys.modules:
+        return None  # nothing could have raised one
+    from sessconf.store.errors import translate
+
+    return translate(exc, None, writing=False)
+
+
+def _scrub(text: str) -> str:
+    """Whatever is printed on the error paths, without the secrets of any store URL parsed."""
+    from sessconf.store.url import scrub_secrets
+
+    return scrub_secrets(text)
 
 
 @click.group(cls=SessconfGroup, context_settings={"help_option_names": ["-h", "--help"]})

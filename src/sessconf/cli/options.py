@@ -46,6 +46,10 @@ def output_context() -> Context:
     return Context(color=color)
 
 
+# Appointment ids are the store's 64-bit integers: a larger one is a bad argument, not a database error.
+APPOINTMENT_ID = click.IntRange(1, 2**63 - 1)
+
+
 def store_option(fn: F) -> F:
     return click.option(
         "--store",

@@ -8,15 +8,15 @@ read in another process, never loads it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sessconf.errors import RefusedError
 from sessconf.history import HistoryEntry
 from sessconf.loader import Repository
-from sessconf.plan import Plan, compute_plan
-from sessconf.state import from_repository
+from sessconf.plan import ACTIONS, Plan, SavedPlan, compute_plan
+from sessconf.state import ConfigState, digest_of, from_repository
 from sessconf.store.snapshot import SchemaStatus, Snapshot
 from sessconf.store.url import StoreUrl
 
@@ -34,15 +34,44 @@ __all__ = ["ApplyResult", "HistoryEntry", "PlanStamp", "Snapshot", "Store", "Sto
 
 @dataclass(frozen=True, slots=True)
 class PlanStamp:
-    """What a plan was made against; ``apply`` refuses to write when any of it changed."""
+    """What a plan was made against; ``apply`` refuses to write when any of it changed.
+
+    A stamp read from a saved plan also carries the plan's digest and summary, which must agree
+    with the rest of it (a plan file edited by hand is refused, not half-trusted).
+    """
 
     store_id: str | None
     config_digest: str
     model_digest: str
+    plan_digest: str | None = None
+    summary: Mapping[str, int] | None = None
 
     @classmethod
     def of(cls, plan: Plan) -> PlanStamp:
-        return cls(plan.store_id, plan.config_digest, plan.model_digest)
+        return cls(plan.store_id, plan.config_digest, plan.model_digest, plan.digest())
+
+    @classmethod
+    def of_saved(cls, saved: SavedPlan) -> PlanStamp:
+        """The stamp of a plan read from ``plan.json``; refused when the file contradicts itself."""
+        stamp = cls(saved.store_id, saved.config_digest, saved.model_digest, saved.plan_digest, saved.summary)
+        stamp.check()
+        return stamp
+
+    def check(self) -> None:
+        """Refuse a stamp whose plan digest is not the digest of what it says the plan was made from."""
+        if self.plan_digest is not None and self.plan_digest != plan_digest(
+            self.config_digest, self.model_digest
+        ):
+            raise RefusedError(
+                "the saved plan contradicts itself: its plan_digest is not the digest of its "
+                "config_digest and model_digest (was it edited?); nothing was written",
+                "make a new plan with `sessconf diff --out`",
+            )
+
+
+def plan_digest(config_digest: str, model_digest: str) -> str:
+    """A plan's digest (:meth:`Plan.digest`) from the two states it was made from."""
+    return digest_of([config_digest, model_digest])
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,23 +169,18 @@ class Store:
 
         failpoint = Failpoint.from_env()
         desired = from_repository(repo)
+        if expected is not None:
+            expected.check()
+            if not self.exists():
+                # Judged without the store, so that a refusal does not leave an empty file behind
+                # (there is nothing else to refuse in a store that does not exist: no appointment
+                # to block a change, no session to count against a threshold).
+                _check_store_id(expected, SchemaStatus(False), self.display)
+                _check_digests(expected, ConfigState().digest(), desired.digest())
         with self.db.write() as conn:
             before = schema_status(conn)
-            if (
-                expected is not None
-                and expected.store_id is not None
-                and expected.store_id != before.store_id
-            ):
-                raise RefusedError(
-                    f"the plan was made for another store (id {expected.store_id}); "
-                    f"{self.display} has id {before.store_id}",
-                    "make a new plan with `sessconf diff --out`",
-                )
-            if expected is not None and expected.store_id is None and before.exists:
-                raise RefusedError(
-                    "the plan was made before this store was created; it is stale",
-                    "make a new plan with `sessconf diff --out`",
-                )
+            if expected is not None:
+                _check_store_id(expected, before, self.display)
             ensure_schema(conn, self.display)
             status = schema_status(conn)
             snap = read_snapshot(conn, status)
@@ -198,15 +222,42 @@ def refusal_reason(plan: Plan, *, force: bool) -> str | None:
     return None
 
 
-def _check_stamp(expected: PlanStamp, plan: Plan) -> None:
-    if expected.config_digest != plan.config_digest:
+def _check_store_id(expected: PlanStamp, status: SchemaStatus, display: str) -> None:
+    if expected.store_id is not None and expected.store_id != status.store_id:
+        held = f"has id {status.store_id}" if status.exists else "does not exist yet"
+        raise RefusedError(
+            f"the plan was made for another store (id {expected.store_id}); {display} {held}",
+            "make a new plan with `sessconf diff --out`",
+        )
+    if expected.store_id is None and status.exists:
+        raise RefusedError(
+            "the plan was made before this store was created; it is stale",
+            "make a new plan with `sessconf diff --out`",
+        )
+
+
+def _check_digests(expected: PlanStamp, config_digest: str, model_digest: str) -> None:
+    if expected.config_digest != config_digest:
         raise RefusedError(
             "the plan is stale: the store's configuration changed since it was made; nothing was written",
             "make a new plan with `sessconf diff --out`",
         )
-    if expected.model_digest != plan.model_digest:
+    if expected.model_digest != model_digest:
         raise RefusedError(
             "the repository changed since the plan was made; nothing was written",
+            "make a new plan with `sessconf diff --out`",
+        )
+
+
+def _check_stamp(expected: PlanStamp, plan: Plan) -> None:
+    _check_digests(expected, plan.config_digest, plan.model_digest)
+    # The same two states always make the same changes; counts that differ were edited.
+    if expected.summary is not None and any(
+        expected.summary.get(action) != plan.summary[action] for action in ACTIONS
+    ):
+        raise RefusedError(
+            "the saved plan contradicts itself: its summary is not that of the changes its digests "
+            "name (was it edited?); nothing was written",
             "make a new plan with `sessconf diff --out`",
         )
 

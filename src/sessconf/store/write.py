@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -34,11 +35,15 @@ class Failpoint:
     """Test-only crash injection, read from ``$SESSCONF_FAILPOINT`` by the apply path only.
 
     ``row:K`` kills the process (SIGKILL) right after the K-th row is written; ``before-commit``
-    and ``after-commit`` kill it just before and just after COMMIT.
+    and ``after-commit`` kill it just before and just after COMMIT. With a ``pause:`` prefix the
+    process instead prints ``failpoint: paused at ...`` on stderr there and waits for a signal
+    (tests interrupt it at a known point).
     """
 
     def __init__(self, spec: str | None) -> None:
-        self.spec = spec or ""
+        spec = spec or ""
+        self.pause = spec.startswith("pause:")
+        self.spec = spec.removeprefix("pause:")
         self.row = int(self.spec[4:]) if self.spec.startswith("row:") else None
 
     @classmethod
@@ -51,15 +56,18 @@ class Failpoint:
 
     def rows_written(self, total: int) -> None:
         if self.row is not None and total >= self.row:
-            _die()
+            self._trigger(f"row {total}")
 
     def at(self, moment: str) -> None:
         if self.spec == moment:
-            _die()
+            self._trigger(moment)
 
-
-def _die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+    def _trigger(self, where: str) -> None:
+        if not self.pause:
+            os.kill(os.getpid(), signal.SIGKILL)
+        print(f"failpoint: paused at {where}", file=sys.stderr, flush=True)
+        while True:
+            signal.pause()  # a handled signal (SIGINT: KeyboardInterrupt) ends the wait
 
 
 class _Rows:
