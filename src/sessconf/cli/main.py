@@ -41,6 +41,7 @@ COMMANDS = {
 ALIASES = {"plan": "diff"}
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class SessconfGroup(click.Group):
@@ -88,7 +89,10 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("Interrupted.", err=True)
+            return EXIT_INTERRUPTED
         click.echo("Aborted.", err=True)
         return EXIT_FINDING
     except UsageError as exc:
@@ -99,7 +103,7 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         database_error = _database_error(exc)
         if database_error is not None:

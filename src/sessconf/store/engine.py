@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -55,6 +56,11 @@ def _recover_hot_journal(path: Path, timeout: float) -> None:
             conn.close()
     except (OSError, sqlite3.Error):
         pass  # no write access, or busy: the read-only open reports it
+
+
+@dataclass(slots=True)
+class _Attempt:
+    connected: bool = False  # whether the transaction began: an error later is not "cannot connect"
 
 
 class _CommitWindow:
@@ -153,7 +159,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction."""
-        with self._translate_errors(writing=False), self._engine(True).begin() as conn:
+        with self._translate_errors(writing=False) as attempt, self._engine(True).begin() as conn:
+            attempt.connected = True
             if self.dialect == "postgresql":
                 conn.execute(text("SET TRANSACTION READ ONLY"))
             yield conn
@@ -166,10 +173,11 @@ class Database:
         Ctrl-C waits while the transaction commits (see :func:`_commit_window`).
         """
         with (
-            self._translate_errors(writing=True),
+            self._translate_errors(writing=True) as attempt,
             _commit_window() as window,
             self._engine(False).begin() as conn,
         ):
+            attempt.connected = True
             if self.dialect == "postgresql":
                 # at least 1 ms: PostgreSQL reads 0 as "wait forever" (SQLite as "do not wait")
                 wait_ms = max(1, math.ceil(self.lock_timeout * 1000))
@@ -180,12 +188,15 @@ class Database:
             window.open()
 
     @contextmanager
-    def _translate_errors(self, *, writing: bool) -> Iterator[None]:
+    def _translate_errors(self, *, writing: bool) -> Iterator[_Attempt]:
         """Every database error leaves as a :class:`StoreError` (see :mod:`sessconf.store.errors`)."""
+        attempt = _Attempt()
         try:
-            yield
+            yield attempt
         except Exception as exc:
-            error = translate(exc, self.url, writing=writing, lock_timeout=self.lock_timeout)
+            error = translate(
+                exc, self.url, writing=writing, lock_timeout=self.lock_timeout, connected=attempt.connected
+            )
             if error is None:
                 raise
             raise error from None

@@ -99,37 +99,71 @@ class _Found:
 
 
 def translate(
-    exc: BaseException, url: StoreUrl | None, *, writing: bool, lock_timeout: float | None = None
+    exc: BaseException,
+    url: StoreUrl | None,
+    *,
+    writing: bool,
+    lock_timeout: float | None = None,
+    connected: bool | None = None,
 ) -> StoreError | None:
     """The :class:`StoreError` for a database error raised while using the store at ``url`` (None:
     a store not known where the error was caught), or None when ``exc`` is not a database error (a
-    bug, to be reported as one)."""
+    bug, to be reported as one). ``connected`` tells whether a connection had been made (None: not
+    known)."""
     store = "the store" if url is None else f"the store {url.display}"
     if isinstance(exc, DamagedStoreError):
         return StoreError(f"{store} {exc.message}", exc.hint)
-    found = _classify(exc, url)
+    found = _classify(_first_cause(exc), url, connected)
     if found is None:
         return None
     return _sentence(found, store, writing=writing, lock_timeout=lock_timeout)
 
 
-def _classify(exc: BaseException, url: StoreUrl | None) -> _Found | None:
+def _is_database_error(exc: BaseException) -> bool:
+    sa = sys.modules.get("sqlalchemy.exc")
+    return (
+        (sa is not None and isinstance(exc, sa.SQLAlchemyError))
+        or _is_driver_error(exc)
+        or _is_sqlite_overflow(exc)
+    )
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The database error that started it: a rollback that fails on a lost connection raises its
+    own error ("the connection is lost") while the one that tells why is being handled."""
+    seen = {id(exc)}
+    while (
+        exc.__context__ is not None
+        and id(exc.__context__) not in seen
+        and _is_database_error(exc)
+        and _is_database_error(exc.__context__)
+    ):
+        exc = exc.__context__
+        seen.add(id(exc))
+    return exc
+
+
+def _classify(exc: BaseException, url: StoreUrl | None, connected: bool | None) -> _Found | None:
     if "sqlalchemy" not in sys.modules:  # nothing of it can have been raised
         return _Found(_problem(exc), _first_line(exc, url), False) if _is_driver_error(exc) else None
     from sqlalchemy import exc as sa
 
+    invalidated = False
     if isinstance(exc, sa.DBAPIError):
         original: BaseException = exc.orig if exc.orig is not None else exc
-        connecting = exc.statement is None
         invalidated = exc.connection_invalidated
+        statement = exc.statement
     elif isinstance(exc, (sa.DisconnectionError, sa.PendingRollbackError)):
-        original, connecting, invalidated = exc, False, True
+        original, invalidated, statement = exc, True, None
     elif isinstance(exc, sa.TimeoutError):  # the pool's
-        original, connecting, invalidated = exc, True, False
+        original, statement = exc, None
+        connected = False if connected is None else connected
     elif _is_driver_error(exc) or _is_sqlite_overflow(exc):
-        original, connecting, invalidated = exc, False, False
+        original, statement = exc, None
+        connected = True if connected is None else connected
     else:
         return None
+    connecting = not connected if connected is not None else statement is None
     problem = _problem(original)
     if invalidated and problem in (Problem.OTHER, Problem.CONNECT):
         problem = Problem.DISCONNECTED

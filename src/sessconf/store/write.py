@@ -36,8 +36,8 @@ class Failpoint:
 
     ``row:K`` kills the process (SIGKILL) right after the K-th row is written; ``before-commit``
     and ``after-commit`` kill it just before and just after COMMIT. With a ``pause:`` prefix the
-    process instead prints ``failpoint: paused at ...`` on stderr there and waits for a signal
-    (tests interrupt it at a known point).
+    process instead prints ``failpoint: paused at ...`` on stderr there and waits: SIGUSR1 lets
+    it go on, SIGINT interrupts it (tests act at a known point of the transaction).
     """
 
     def __init__(self, spec: str | None) -> None:
@@ -45,6 +45,7 @@ class Failpoint:
         self.pause = spec.startswith("pause:")
         self.spec = spec.removeprefix("pause:")
         self.row = int(self.spec[4:]) if self.spec.startswith("row:") else None
+        self._fired = False
 
     @classmethod
     def from_env(cls) -> Failpoint:
@@ -63,11 +64,21 @@ class Failpoint:
             self._trigger(moment)
 
     def _trigger(self, where: str) -> None:
+        if self._fired:
+            return  # a resumed pause: the apply goes on
+        self._fired = True
         if not self.pause:
             os.kill(os.getpid(), signal.SIGKILL)
-        print(f"failpoint: paused at {where}", file=sys.stderr, flush=True)
-        while True:
-            signal.pause()  # a handled signal (SIGINT: KeyboardInterrupt) ends the wait
+        # Blocked first, so that a signal sent as soon as the line is read is not lost.
+        waited = {signal.SIGUSR1, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, waited)
+        try:
+            print(f"failpoint: paused at {where}", file=sys.stderr, flush=True)
+            received = signal.sigwait(waited)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, waited)
+        if received == signal.SIGINT:
+            signal.raise_signal(signal.SIGINT)  # handled as any Ctrl-C is (KeyboardInterrupt)
 
 
 class _Rows:
