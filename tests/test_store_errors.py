@@ -210,12 +210,15 @@ def test_diff_out_into_a_missing_folder(run: Run, clinic: Path, tmp_path: Path) 
 
 
 def failing_group(error: Exception) -> click.Group:
+    """A command that opens a store with a password, then fails with ``error``."""
+
     @click.group()
     def group() -> None:
         pass
 
     @group.command()
     def fail() -> None:
+        StoreUrl(f"postgresql://u:{PASSWORD.replace('/', '%2F').replace('@', '%40')}@h/db", Source.FLAG)
         raise error
 
     return group
@@ -224,7 +227,6 @@ def failing_group(error: Exception) -> click.Group:
 def test_a_database_error_that_escapes_a_command_is_still_a_sentence(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    StoreUrl(f"postgresql://u:{PASSWORD.replace('/', '%2F').replace('@', '%40')}@h/db", Source.FLAG)
     error = sqlite3.OperationalError(f"disk I/O error near {PASSWORD}")
     assert run_group(failing_group(error), ["fail"], "sessconf") == 1
     err = capsys.readouterr().err
@@ -235,7 +237,6 @@ def test_a_database_error_that_escapes_a_command_is_still_a_sentence(
 def test_anything_else_is_still_a_bug_and_its_traceback_is_scrubbed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    StoreUrl(f"postgresql://u:{PASSWORD.replace('/', '%2F').replace('@', '%40')}@h/db", Source.FLAG)
     assert run_group(failing_group(ValueError(f"oops {PASSWORD}")), ["fail"], "sessconf") == 3
     err = capsys.readouterr().err
     assert "unexpected error" in err

@@ -81,6 +81,9 @@ def _exists(module: str) -> bool:
 def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> int:
     """Run the group and map every outcome to an exit status."""
     usage_status = EXIT_FINDING if "--detailed-exitcode" in argv else EXIT_USAGE
+    urls = sys.modules.get("sessconf.store.url")  # loaded only by commands that use a store
+    if urls is not None:
+        urls.forget_urls()  # the secrets to scrub are those of this command's store
     try:
         result = click.Group.main(group, argv, prog_name, standalone_mode=False, **extra)
     except click.UsageError as exc:

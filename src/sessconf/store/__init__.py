@@ -3,7 +3,7 @@
 :class:`Store` is the Python API; the CLI is a thin layer over it. SQLite and PostgreSQL share one
 code path (SQLAlchemy Core); the differences live in :mod:`sessconf.store.engine`. SQLAlchemy is
 imported on first use: planning against a store that does not exist yet, or against a snapshot
-read in another process, never loads it.
+read in another process, never loads it (nor parses the store's URL, which is done by it).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class Store:
     def snapshot(self) -> Snapshot:
         """What the store holds now. A store that does not exist reads as empty; nothing is written."""
         if not self.exists():
-            return Snapshot(SchemaStatus(False))
+            return Snapshot(SchemaStatus(False), store=self.display)
         from sessconf.store.read import read_snapshot, schema_status
 
         with self.db.read() as conn:
@@ -141,13 +141,13 @@ class Store:
             status.check_readable(self.display)
             snap = read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
+        snap.store = self.display
         return snap
 
     def plan(self, repo: Repository, snap: Snapshot | None = None) -> tuple[Plan, list[Diagnostic]]:
         """Plan the repository against the store (read-only), or against ``snap`` read earlier."""
-        return compute_plan(
-            repo, from_repository(repo), self.snapshot() if snap is None else snap, self.display
-        )
+        snap = self.snapshot() if snap is None else snap
+        return compute_plan(repo, from_repository(repo), snap, snap.store or self.display)
 
     def apply(
         self,

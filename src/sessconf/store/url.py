@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 ENV_VAR = "SESSCONF_STORE"
 DEFAULT_FILE = "sessconf.db"
 HIDDEN = "***"
+PIECE = 4  # characters: a shorter piece of a split secret parameter is not scrubbed on its own
 PG_DRIVER = "postgresql+psycopg"
 EXAMPLES = "write sqlite:///path/to/file.db or postgresql://user:password@host:port/dbname"
 ENCODE_HINT = (
@@ -71,9 +73,9 @@ _SCHEMES = {
     PG_DRIVER: Backend.POSTGRESQL,
 }
 
-# Every secret of every store URL parsed in this process, so that a message that escapes the usual
-# paths (an unexpected error's traceback) can still be scrubbed: see :func:`scrub_secrets`.
-_SECRETS: set[str] = set()
+# Every store URL made in this process, so that a message that escapes the usual paths (an
+# unexpected error's traceback) can still be scrubbed of their secrets: see :func:`scrub_secrets`.
+_URLS: list[StoreUrl] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,60 +89,77 @@ class _Parsed:
 
 @dataclass(frozen=True, slots=True)
 class StoreUrl:
-    """A store URL, parsed when made; a bad one raises a :class:`SessconfError` naming ``source``.
+    """A store URL; a bad one raises a :class:`SessconfError` naming ``source`` when first used.
 
     ``url`` is the text as given: it may hold a password and is never shown (nor in ``repr``); use
     :attr:`display`. A relative SQLite path resolves against ``base`` (default: the working
-    directory). A bad URL from ``--store`` is a usage error (exit 2); one from the environment or
-    the settings is a store error (exit 1).
+    directory when made). A bad URL from ``--store`` is a usage error (exit 2); one from the
+    environment or the settings is a store error (exit 1).
+
+    It is parsed on first use, not when made: ``diff`` hands the store to a forked child that reads
+    it while the repository loads, and the database library is then imported there only.
     """
 
     url: str = field(repr=False)
     source: str = Source.FLAG  # a Source
     base: Path | None = field(default=None, repr=False, compare=False)
-    _parsed: _Parsed = field(init=False, repr=False, compare=False)
+    _parsed: _Parsed | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        source = Source(self.source)
-        object.__setattr__(self, "source", source)
-        object.__setattr__(self, "_parsed", _parse(self.url, source, self.base or Path.cwd()))
-        _SECRETS.update(self._parsed.secrets)
+        object.__setattr__(self, "source", Source(self.source))
+        object.__setattr__(self, "base", self.base or Path.cwd())
+        _URLS.append(self)
+
+    @property
+    def _target(self) -> _Parsed:
+        parsed = self._parsed
+        if parsed is None:
+            parsed = _parse(self.url, Source(self.source), self.base or Path.cwd())
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed
+
+    def check(self) -> StoreUrl:
+        """Parse now (a bad URL raises here); returns itself."""
+        self._target  # noqa: B018
+        return self
 
     @property
     def backend(self) -> Backend:
-        return self._parsed.backend
+        return self._target.backend
 
     @property
     def is_sqlite(self) -> bool:
-        return self._parsed.backend is Backend.SQLITE
+        return self._target.backend is Backend.SQLITE
 
     @property
     def sqlite_path(self) -> Path:
         """The SQLite file (absolute)."""
-        if self._parsed.sqlite_path is None:
+        path = self._target.sqlite_path
+        if path is None:
             raise ValueError("not a SQLite store")
-        return self._parsed.sqlite_path
+        return path
 
     @property
     def sqlalchemy_url(self) -> URL:
         """What a PostgreSQL engine connects with (holds the password: never render it)."""
-        if self._parsed.sqlalchemy_url is None:
+        url = self._target.sqlalchemy_url
+        if url is None:
             raise ValueError("not a PostgreSQL store")
-        return self._parsed.sqlalchemy_url
+        return url
 
     @property
     def display(self) -> str:
         """The URL as it may be shown: no password, no secret parameter."""
-        return self._parsed.display
+        return self._target.display
 
     @property
     def secrets(self) -> frozenset[str]:
         """Every form (as written, decoded, encoded) of the URL's password and secret parameters."""
-        return self._parsed.secrets
+        return self._target.secrets
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret of this URL replaced by ``***``."""
-        return _scrub(text, self._parsed.secrets)
+        return _scrub(text, self._target.secrets)
 
 
 def resolve(flag: str | None, configured: str | None, root: Path) -> StoreUrl:
@@ -160,9 +179,18 @@ def resolve(flag: str | None, configured: str | None, root: Path) -> StoreUrl:
     return StoreUrl(f"sqlite:///{quote(str(path))}", Source.DEFAULT)
 
 
+def forget_urls() -> None:
+    """Start a new command: :func:`scrub_secrets` forgets the store URLs made so far."""
+    _URLS.clear()
+
+
 def scrub_secrets(text: str) -> str:
-    """``text`` with the secrets of every store URL parsed in this process replaced by ``***``."""
-    return _scrub(text, _SECRETS) if _SECRETS else text
+    """``text`` with the secrets of every store URL made in this process replaced by ``***``."""
+    secrets: set[str] = set()
+    for url in _URLS:
+        with suppress(SessconfError):  # a URL that does not parse was never used, nor shown
+            secrets |= url.secrets
+    return _scrub(text, secrets) if secrets else text
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -192,6 +220,10 @@ def _parse(text: str, source: Source, base: Path) -> _Parsed:
     if len(readings) > 1:
         raise _refuse(source, "can be read in more than one way (an unencoded '@'?)", ENCODE_HINT)
     reading = readings[0]
+    if "@" in rest and not reading.to_last_at:
+        # Everything up to the last '@' may be a password: a reading that shows some of it (as a
+        # host, path or parameter, the user info's own reading not parsing: a port ':x') is refused.
+        raise _refuse(source, "has an '@' that does not end a user name and password", ENCODE_HINT)
     url = reading.url
     backend = _SCHEMES.get(url.drivername)
     if backend is None:
@@ -213,6 +245,7 @@ def _parse(text: str, source: Source, base: Path) -> _Parsed:
 @dataclass(frozen=True, slots=True)
 class _Reading:
     url: URL
+    to_last_at: bool  # its user info ends at the last '@'
     password: str | None  # the user info's password as written
     remainder: str  # what follows the user info, as written
 
@@ -225,7 +258,8 @@ def _readings(scheme: str, rest: str) -> tuple[list[_Reading], bool]:
     the '@' being part of a path or parameter. Each candidate is parsed with every other '@'
     percent-encoded; it is sound when that parses and leaves no '@' in the host (so that a user info
     holding '/', '?' or '#' still counts: what a reading puts in a path may be a password). One
-    sound reading is taken; more than one is refused, never guessed.
+    sound reading is taken; more than one is refused, never guessed; and so is a lone one whose user
+    info does not end at the last '@' (see :func:`_parse`).
     """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -233,6 +267,7 @@ def _readings(scheme: str, rest: str) -> tuple[list[_Reading], bool]:
     found: list[_Reading] = []
     bad_port = False
     ends: list[int | None] = [None, *(i for i, char in enumerate(rest) if char == "@")]
+    last = ends[-1]
     for end in ends:
         userinfo, remainder = (None, rest) if end is None else (rest[:end], rest[end + 1 :])
         try:
@@ -245,11 +280,11 @@ def _readings(scheme: str, rest: str) -> tuple[list[_Reading], bool]:
         if "@" in (url.host or "") or "%40" in (url.host or ""):
             continue
         if userinfo is None:
-            found.append(_Reading(url, None, remainder))
+            found.append(_Reading(url, last is None, None, remainder))
             continue
         user, colon, password = userinfo.partition(":")
         named = url.set(username=unquote(user), password=unquote(password) if colon else None)
-        found.append(_Reading(named, password if colon else None, remainder))
+        found.append(_Reading(named, end == last, password if colon else None, remainder))
     return found, bad_port
 
 
@@ -310,7 +345,10 @@ class _Query:
     def secrets(self) -> set[str]:
         if self.secret_key is None:
             return set()
-        return {self.secret_text, *re.split(r"[&=]", self.secret_text)}
+        # the pieces a driver may echo ('invalid connection option "..."'), when long enough to
+        # be told apart from ordinary words
+        pieces = (piece for piece in re.split(r"[&=]", self.secret_text) if len(piece) >= PIECE)
+        return {self.secret_text, *pieces}
 
     def display(self, url: URL) -> str:
         shown = url.set(query={}).update_query_pairs(self.before).render_as_string(hide_password=True)
