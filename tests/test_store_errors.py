@@ -119,6 +119,21 @@ def test_tampered_metadata_is_a_damaged_store(
         assert_sentence(result, "is damaged", expected, "restore the store from a backup")
 
 
+def test_rows_that_refer_to_nothing_are_a_damaged_store(run: Run, clinic: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    apply_clinic(url, clinic)
+    raw = sqlite3.connect(tmp_path / "store.db")  # another writer, foreign keys not asked for
+    with raw:  # ... and the store's guards removed first, if it has any
+        triggers = raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for (name,) in triggers:
+            raw.execute(f'DROP TRIGGER "{name}"')
+        raw.execute("DELETE FROM locations WHERE name = 'westside'")
+    raw.close()
+    for command in (("diff",), ("list",), ("apply", "--yes")):
+        result = run(*command, "--dir", clinic, "--store", url)
+        assert_sentence(result, "is damaged: a row refers to", "restore the store from a backup")
+
+
 # -- a credential that can only read ---------------------------------------------------------------
 
 

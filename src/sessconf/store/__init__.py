@@ -134,12 +134,12 @@ class Store:
         """What the store holds now. A store that does not exist reads as empty; nothing is written."""
         if not self.exists():
             return Snapshot(SchemaStatus(False), store=self.display)
-        from sessconf.store.read import read_snapshot, schema_status
+        from sessconf.store.read import schema_status
 
         with self.db.read() as conn:
             status = schema_status(conn)
             status.check_readable(self.display)
-            snap = read_snapshot(conn, status)
+            snap = _read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
         snap.store = self.display
         return snap
@@ -164,7 +164,7 @@ class Store:
         repository that changed since that plan was made is refused; blocked changes and exceeded
         thresholds (unless ``force``) are refused too. Nothing is written when anything is refused.
         """
-        from sessconf.store.read import read_snapshot, schema_status
+        from sessconf.store.read import schema_status
         from sessconf.store.write import Failpoint, write_plan
 
         failpoint = Failpoint.from_env()
@@ -183,7 +183,7 @@ class Store:
                 _check_store_id(expected, before, self.display)
             ensure_schema(conn, self.display)
             status = schema_status(conn)
-            snap = read_snapshot(conn, status)
+            snap = _read_snapshot(conn, status)
             plan, problems = compute_plan(repo, desired, snap, self.display)
             if problems:
                 raise RefusedError(problems[0].message, problems[0].hint)
@@ -205,6 +205,20 @@ class Store:
         from sessconf.store.booking import Booking
 
         return Booking(self)
+
+
+def _read_snapshot(conn: Connection, status: SchemaStatus) -> Snapshot:
+    from sessconf.store.errors import DamagedStoreError
+    from sessconf.store.read import read_snapshot
+
+    try:
+        return read_snapshot(conn, status)
+    except KeyError:  # a row's id that no row has: SQLite enforces foreign keys only where asked
+        raise DamagedStoreError(
+            "is damaged: a row refers to a session, location or billing item it does not hold "
+            "(was it edited without foreign keys?)",
+            "restore the store from a backup",
+        ) from None
 
 
 def refusal_reason(plan: Plan, *, force: bool) -> str | None:
