@@ -16,6 +16,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import sys
 import time
@@ -199,6 +200,49 @@ def test_a_killed_apply_leaves_exactly_the_old_or_the_new_configuration(
         assert config_digest(url) == base.new_digest
         assert count_rows(url, "apply_history") == base.history + 1
         assert count_rows(url, "appointments") == base.appointments
+
+
+@pytest.mark.parametrize("point", ["row@10", "before-commit"])
+def test_ctrl_c_during_apply_exits_130_with_the_store_unchanged(crash_base: CrashBase, point: str) -> None:
+    """SPEC §4: Ctrl-C exits 130 with the store unchanged. The apply waits at a known point of its
+    write transaction (a ``pause:`` failpoint) until the test sends SIGINT."""
+    base = crash_base
+    spec = "pause:" + base.failpoint(point)
+    with base.copy() as url:
+        args = ("apply", "--dir", base.new_repo, "--store", url, "--yes")
+        with Proc(*SESSCONF, *args, env=child_env(SESSCONF_FAILPOINT=spec)) as proc:
+            proc.wait_for("failpoint: paused")
+            proc.popen.send_signal(signal.SIGINT)
+            code, output = proc.finish()
+        assert code == 130, output
+        assert "Interrupted." in output
+        assert "Traceback" not in output
+        assert config_digest(url) == base.old_digest
+        assert count_rows(url, "apply_history") == base.history
+
+
+def test_a_connection_dropped_during_apply_is_a_sentence_and_writes_nothing(crash_base: CrashBase) -> None:
+    """The server ends the apply's session mid-transaction (``pg_terminate_backend``): one clear
+    sentence, exit 1, and the store keeps its old configuration."""
+    base = crash_base
+    if base.backend != "postgresql":
+        pytest.skip("a SQLite store has no connection to lose")
+    with base.copy() as url:
+        args = ("apply", "--dir", base.new_repo, "--store", url, "--yes")
+        env = child_env(SESSCONF_FAILPOINT="pause:" + base.failpoint("row@5"))
+        with Proc(*SESSCONF, *args, env=env) as proc, psycopg.connect(url, autocommit=True) as admin:
+            proc.wait_for("failpoint: paused")
+            ended = admin.execute(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
+            ).fetchone()
+            assert ended == (1,)
+            proc.popen.send_signal(signal.SIGUSR1)  # go on: the next statement finds no server
+            code, output = proc.finish()
+        assert code == 1, output
+        assert "lost the connection to the store" in output
+        assert "Traceback" not in output
+        assert config_digest(url) == base.old_digest
 
 
 HOT_JOURNAL_WRITER = """

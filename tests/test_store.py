@@ -315,3 +315,59 @@ def test_password_never_appears(run: Run, clinic: Path, store_url: str) -> None:
         assert result.exit_code == 1, result.output
         assert secret not in result.output
         assert "***" in result.output
+
+
+def test_a_plan_for_another_store_leaves_no_file_behind(
+    run: Run, clinic: Path, store_url: str, tmp_path: Path
+) -> None:
+    apply(run, clinic, store_url)
+    edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
+    plan = tmp_path / "plan.json"
+    assert run("diff", "--dir", clinic, "--store", store_url, "--out", plan).exit_code == 0
+    missing = tmp_path / "not-yet.db"
+    result = run("apply", plan, "--dir", clinic, "--store", f"sqlite:///{missing}", "--yes")
+    assert result.exit_code == 1, result.output
+    assert "another store" in result.output
+    assert "does not exist yet" in result.output
+    assert not missing.exists()
+
+
+def test_a_plan_made_before_the_store_existed_refused_when_the_repository_changed_creates_nothing(
+    run: Run, clinic: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "new.db"
+    plan = tmp_path / "plan.json"
+    assert run("diff", "--dir", clinic, "--store", f"sqlite:///{missing}", "--out", plan).exit_code == 0
+    edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
+    result = run("apply", plan, "--dir", clinic, "--store", f"sqlite:///{missing}", "--yes")
+    assert result.exit_code == 1, result.output
+    assert "repository changed" in result.output
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("plan_digest", "sha256:" + "0" * 64, id="plan-digest"),
+        pytest.param(
+            "summary",
+            {"create": 0, "update": 0, "rename": 0, "archive": 0, "unarchive": 0, "delete": 0, "blocked": 0},
+            id="summary",
+        ),
+    ],
+)
+def test_a_saved_plan_that_contradicts_itself_is_refused(
+    run: Run, clinic: Path, store_url: str, tmp_path: Path, field: str, value: object
+) -> None:
+    apply(run, clinic, store_url)
+    edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
+    plan = tmp_path / "plan.json"
+    assert run("diff", "--dir", clinic, "--store", store_url, "--out", plan).exit_code == 0
+    data = json.loads(plan.read_text())
+    data[field] = value
+    plan.write_text(json.dumps(data))
+    before = open_store(store_url, clinic).snapshot().config.digest()
+    result = run("apply", plan, "--dir", clinic, "--store", store_url, "--yes")
+    assert result.exit_code == 1, result.output
+    assert "the saved plan contradicts itself" in result.output
+    assert open_store(store_url, clinic).snapshot().config.digest() == before

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sessconf.diagnostics import Diagnostic, count
-from sessconf.errors import UsageError
+from sessconf.errors import RefusedError, UsageError
 from sessconf.loader import Entry, Repository
 from sessconf.rules.planning import RENAME_CONFLICT
 from sessconf.settings import Settings
@@ -598,11 +598,21 @@ def read_saved_plan(path: Path) -> Plan:
             "make a new plan with this version: `sessconf diff --out plan.json`",
         )
     try:
-        return Plan.from_dict(data)
+        plan = Plan.from_dict(data)
     except KeyError as exc:
         raise UsageError(f"{path} is not a complete sessconf plan (missing {exc})") from None
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{path} is not a complete sessconf plan ({exc})") from None
+    # A plan file edited by hand is refused, not half-trusted: its digest and summary follow from
+    # the rest of it.
+    for key, derived in (("plan_digest", plan.digest()), ("summary", plan.summary)):
+        if data.get(key) != derived:
+            raise RefusedError(
+                f"{path}: the saved plan contradicts itself: its {key} is not that of the rest of it "
+                "(was it edited?); nothing was written",
+                "make a new plan with `sessconf diff --out`",
+            )
+    return plan
 
 
 def saved_plan_refusal(saved: Plan, fresh: Plan) -> str | None:

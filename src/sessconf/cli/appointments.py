@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sessconf.cli.options import bounded_text, dir_option, format_option, open_store, store_option
+from sessconf.cli.options import (
+    bounded_text,
+    dir_option,
+    format_option,
+    open_store,
+    store_option,
+)
 from sessconf.limits import CLIENT_MAX
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sessconf.cli.options import dir_option, format_option, open_store, output_context, store_option
+from sessconf.errors import UsageError
 
 
 @click.command("diff")
@@ -26,10 +27,13 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
     exist yet reads as empty and is not created.
     """
     from sessconf.background import Background
+    from sessconf.edit import write_atomic
     from sessconf.lint import lint
     from sessconf.output import render
     from sessconf.output.jsonfmt import dumps, plan_dict
 
+    if out is not None and not out.parent.is_dir():
+        raise UsageError(f"--out: the folder {out.parent} does not exist")
     ctx = output_context().for_repository(root)  # markdown paths: from the config repository's git root
     with open_store(root, store_flag) as store, Background(store.snapshot) as reading:
         result = lint(root)  # while the store is read in the background
@@ -43,7 +47,7 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
         return 1
     plan.diagnostics = result.diagnostics
     if out is not None:
-        out.write_text(dumps(plan_dict(plan, ctx)), encoding="utf-8")
+        write_atomic(out, dumps(plan_dict(plan, ctx)).encode("utf-8"), sync=False)  # never a partial file
     click.echo(render.plan(plan, fmt, ctx), nl=False)
     if plan.blocked:
         return 1

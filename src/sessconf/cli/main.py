@@ -41,6 +41,7 @@ COMMANDS = {
 ALIASES = {"plan": "diff"}
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class SessconfGroup(click.Group):
@@ -80,6 +81,9 @@ def _exists(module: str) -> bool:
 def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> int:
     """Run the group and map every outcome to an exit status."""
     usage_status = EXIT_FINDING if "--detailed-exitcode" in argv else EXIT_USAGE
+    urls = sys.modules.get("sessconf.store.url")  # loaded only by commands that use a store
+    if urls is not None:
+        urls.forget_urls()  # the secrets to scrub are those of this command's store
     try:
         result = click.Group.main(group, argv, prog_name, standalone_mode=False, **extra)
     except click.UsageError as exc:
@@ -88,7 +92,10 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("Interrupted.", err=True)
+            return EXIT_INTERRUPTED
         click.echo("Aborted.", err=True)
         return EXIT_FINDING
     except UsageError as exc:
@@ -99,13 +106,19 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
-    except Exception:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        database_error = _database_error(exc)
+        if database_error is not None:
+            _show_error(database_error)
+            return database_error.exit_code
         import traceback
 
         click.echo(
-            f"sessconf: unexpected error (a bug in sessconf {__version__}; please report it)\n"
-            + traceback.format_exc(),
+            _scrub(
+                f"sessconf: unexpected error (a bug in sessconf {__version__}; please report it)\n"
+                + traceback.format_exc()
+            ),
             err=True,
         )
         return EXIT_BUG
@@ -114,7 +127,23 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
 
 def _show_error(exc: SessconfError) -> None:
     hint = f"\n  hint: {exc.hint}" if exc.hint else ""
-    click.echo(f"sessconf: error: {exc.message}{hint}", err=True)
+    click.echo(_scrub(f"sessconf: error: {exc.message}{hint}"), err=True)
+
+
+def _database_error(exc: Exception) -> SessconfError | None:
+    """A database error that escaped the store's own translation: still a sentence, never a bug."""
+    if "sqlalchemy" not in sys.modules and "sqlite3" not in sys.modules:
+        return None  # nothing could have raised one
+    from sessconf.store.errors import translate
+
+    return translate(exc, None, writing=False)
+
+
+def _scrub(text: str) -> str:
+    """Whatever is printed on the error paths, without the secrets of any store URL parsed."""
+    from sessconf.store.url import scrub_secrets
+
+    return scrub_secrets(text)
 
 
 @click.group(cls=SessconfGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,7 +3,7 @@
 :class:`Store` is the Python API; the CLI is a thin layer over it. SQLite and PostgreSQL share one
 code path (SQLAlchemy Core); the differences live in :mod:`sessconf.store.engine`. SQLAlchemy is
 imported on first use: planning against a store that does not exist yet, or against a snapshot
-read in another process, never loads it.
+read in another process, never loads it (nor parses the store's URL, which is done by it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sessconf.errors import RefusedError
 from sessconf.history import HistoryEntry
 from sessconf.loader import Repository
 from sessconf.plan import Plan, compute_plan
-from sessconf.state import from_repository
+from sessconf.state import ConfigState, from_repository
 from sessconf.store.snapshot import SchemaStatus, Snapshot
 from sessconf.store.url import StoreUrl
 
@@ -108,21 +108,21 @@ class Store:
         upgrades the schema before it writes).
         """
         if not self.exists():
-            return Snapshot(SchemaStatus(False))
-        from sessconf.store.read import read_snapshot, schema_status
+            return Snapshot(SchemaStatus(False), store=self.display)
+        from sessconf.store.read import schema_status
 
         with self.db.read() as conn:
             status = schema_status(conn)
             status.check_readable(self.display, older=older)
-            snap = read_snapshot(conn, status)
+            snap = _read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
+        snap.store = self.display
         return snap
 
     def plan(self, repo: Repository, snap: Snapshot | None = None) -> tuple[Plan, list[Diagnostic]]:
         """Plan the repository against the store (read-only), or against ``snap`` read earlier."""
-        return compute_plan(
-            repo, from_repository(repo), self.snapshot() if snap is None else snap, self.display
-        )
+        snap = self.snapshot() if snap is None else snap
+        return compute_plan(repo, from_repository(repo), snap, snap.store or self.display)
 
     def apply(
         self,
@@ -139,36 +139,29 @@ class Store:
         repository that changed since that plan was made is refused; blocked changes and exceeded
         thresholds (unless ``force``) are refused too. Nothing is written when anything is refused.
         """
-        from sessconf.store.read import read_snapshot, schema_status
+        from sessconf.store.read import schema_status
         from sessconf.store.write import Failpoint, write_plan
 
         failpoint = Failpoint.from_env()
         desired = from_repository(repo)
+        if expected is not None and not self.exists():
+            # Judged without the store, so that a refusal does not leave an empty file behind
+            # (there is nothing else to refuse in a store that does not exist: no appointment
+            # to block a change, no session to count against a threshold).
+            _check_store_id(expected, SchemaStatus(False), self.display)
+            _check_digests(expected, ConfigState().digest(), desired.digest())
         with self.db.write() as conn:
             before = schema_status(conn)
-            if (
-                expected is not None
-                and expected.store_id is not None
-                and expected.store_id != before.store_id
-            ):
-                raise RefusedError(
-                    f"the plan was made for another store (id {expected.store_id}); "
-                    f"{self.display} has id {before.store_id}",
-                    "make a new plan with `sessconf diff --out`",
-                )
-            if expected is not None and expected.store_id is None and before.exists:
-                raise RefusedError(
-                    "the plan was made before this store was created; it is stale",
-                    "make a new plan with `sessconf diff --out`",
-                )
+            if expected is not None:
+                _check_store_id(expected, before, self.display)
             ensure_schema(conn, self.display)
             status = schema_status(conn)
-            snap = read_snapshot(conn, status)
+            snap = _read_snapshot(conn, status)
             plan, problems = compute_plan(repo, desired, snap, self.display)
             if problems:
                 raise RefusedError(problems[0].message, problems[0].hint)
             if expected is not None:
-                _check_stamp(expected, plan)
+                _check_digests(expected, plan.config_digest, plan.model_digest)
             refusal = refusal_reason(plan, force=force)
             if refusal is not None:
                 raise RefusedError(refusal)
@@ -187,6 +180,20 @@ class Store:
         return Booking(self)
 
 
+def _read_snapshot(conn: Connection, status: SchemaStatus) -> Snapshot:
+    from sessconf.store.errors import DamagedStoreError
+    from sessconf.store.read import read_snapshot
+
+    try:
+        return read_snapshot(conn, status)
+    except KeyError:  # a row's id that no row has: SQLite enforces foreign keys only where asked
+        raise DamagedStoreError(
+            "is damaged: a row refers to a session, location or billing item it does not hold "
+            "(was it edited without foreign keys?)",
+            "restore the store from a backup",
+        ) from None
+
+
 def refusal_reason(plan: Plan, *, force: bool) -> str | None:
     """Why ``plan`` must not be applied, or None."""
     blocked = plan.blocked
@@ -202,13 +209,27 @@ def refusal_reason(plan: Plan, *, force: bool) -> str | None:
     return None
 
 
-def _check_stamp(expected: PlanStamp, plan: Plan) -> None:
-    if expected.config_digest != plan.config_digest:
+def _check_store_id(expected: PlanStamp, status: SchemaStatus, display: str) -> None:
+    if expected.store_id is not None and expected.store_id != status.store_id:
+        held = f"has id {status.store_id}" if status.exists else "does not exist yet"
+        raise RefusedError(
+            f"the plan was made for another store (id {expected.store_id}); {display} {held}",
+            "make a new plan with `sessconf diff --out`",
+        )
+    if expected.store_id is None and status.exists:
+        raise RefusedError(
+            "the plan was made before this store was created; it is stale",
+            "make a new plan with `sessconf diff --out`",
+        )
+
+
+def _check_digests(expected: PlanStamp, config_digest: str, model_digest: str) -> None:
+    if expected.config_digest != config_digest:
         raise RefusedError(
             "the plan is stale: the store's configuration changed since it was made; nothing was written",
             "make a new plan with `sessconf diff --out`",
         )
-    if expected.model_digest != plan.model_digest:
+    if expected.model_digest != model_digest:
         raise RefusedError(
             "the repository changed since the plan was made; nothing was written",
             "make a new plan with `sessconf diff --out`",

@@ -6,26 +6,31 @@
   ONLY transactions.
 - Writes are serialised: SQLite takes the write lock up front (``BEGIN IMMEDIATE``) with a busy
   timeout; PostgreSQL takes a transaction-level advisory lock under a ``lock_timeout``.
-- Error messages never carry the URL's password.
+- Every database error leaves a transaction as one sentence without the URL's password
+  (:mod:`sessconf.store.errors`); Ctrl-C rolls a write back, except during its COMMIT.
 """
 
 from __future__ import annotations
 
 import math
+import signal
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from sessconf.errors import StoreError
 from sessconf.store import DEFAULT_LOCK_TIMEOUT
+from sessconf.store.errors import translate
 from sessconf.store.url import StoreUrl
 
 # pg_advisory_xact_lock key for "one apply at a time" (any constant shared by all sessconf versions)
@@ -51,6 +56,49 @@ def _recover_hot_journal(path: Path, timeout: float) -> None:
             conn.close()
     except (OSError, sqlite3.Error):
         pass  # no write access, or busy: the read-only open reports it
+
+
+@dataclass(slots=True)
+class _Attempt:
+    connected: bool = False  # whether the transaction began: an error later is not "cannot connect"
+
+
+class _CommitWindow:
+    """Ctrl-C waits from :meth:`open` (the transaction's work is done) until the commit is over.
+
+    An interrupt before :meth:`open` rolls the transaction back; one during COMMIT would leave its
+    outcome unknown (PostgreSQL may commit what the client gave up waiting for), so it is held
+    back, and once the commit is over the work is done: the command goes on to report it. Only the
+    main thread can handle signals; elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self.interrupted = False
+
+    def open(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return
+        self._previous = signal.signal(signal.SIGINT, self._hold)
+
+    def _hold(self, signum: int, frame: FrameType | None) -> None:
+        self.interrupted = True
+
+    def close(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+@contextmanager
+def _commit_window() -> Iterator[_CommitWindow]:
+    window = _CommitWindow()
+    try:
+        yield window
+    finally:
+        window.close()
 
 
 class Database:
@@ -96,16 +144,23 @@ class Database:
         return engine
 
     def _pg_engine(self) -> Engine:
-        url = self.url.url
-        for prefix in ("postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                url = "postgresql+psycopg://" + url.removeprefix(prefix)
-        return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise StoreError(
+                f"the store {self.url.display} is a PostgreSQL database, and PostgreSQL support is "
+                "not installed",
+                "install the extra: pip install 'sessconf[postgresql]'",
+            ) from None
+        return create_engine(
+            self.url.sqlalchemy_url, poolclass=NullPool, connect_args={"connect_timeout": 10}
+        )
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction."""
-        with self._translate_errors(), self._engine(True).begin() as conn:
+        with self._translate_errors(writing=False) as attempt, self._engine(True).begin() as conn:
+            attempt.connected = True
             if self.dialect == "postgresql":
                 conn.execute(text("SET TRANSACTION READ ONLY"))
             yield conn
@@ -115,8 +170,14 @@ class Database:
         """A write transaction, committed when the block ends without an exception.
 
         ``exclusive`` serialises it with every other exclusive writer (``apply``, ``migrate``).
+        Ctrl-C waits while the transaction commits (see :func:`_commit_window`).
         """
-        with self._translate_errors(), self._engine(False).begin() as conn:
+        with (
+            self._translate_errors(writing=True) as attempt,
+            _commit_window() as window,
+            self._engine(False).begin() as conn,
+        ):
+            attempt.connected = True
             if self.dialect == "postgresql":
                 # at least 1 ms: PostgreSQL reads 0 as "wait forever" (SQLite as "do not wait")
                 wait_ms = max(1, math.ceil(self.lock_timeout * 1000))
@@ -124,36 +185,21 @@ class Database:
                 if exclusive:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLY_LOCK_KEY})
             yield conn
+            window.open()
 
     @contextmanager
-    def _translate_errors(self) -> Iterator[None]:
+    def _translate_errors(self, *, writing: bool) -> Iterator[_Attempt]:
+        """Every database error leaves as a :class:`StoreError` (see :mod:`sessconf.store.errors`)."""
+        attempt = _Attempt()
         try:
-            yield
-        except StoreError:
-            raise
-        except OperationalError as exc:
-            raise StoreError(self._describe(exc)) from None
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise StoreError(self._describe(exc)) from None
-            raise
-
-    def _describe(self, exc: SQLAlchemyError) -> str:
-        original: Any = getattr(exc, "orig", None) or exc
-        message = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
-        lowered = message.lower()
-        if (
-            "database is locked" in lowered
-            or "lock timeout" in lowered
-            or "canceling statement due to lock" in lowered
-        ):
-            return (
-                f"the store {self.url.display} is busy: another apply holds its lock "
-                f"(waited {self.lock_timeout:g} s); try again when it has finished"
+            yield attempt
+        except Exception as exc:
+            error = translate(
+                exc, self.url, writing=writing, lock_timeout=self.lock_timeout, connected=attempt.connected
             )
-        if "unable to open database" in lowered:
-            return f"cannot open the store {self.url.display}: {self.url.scrub(message)}"
-        return f"store {self.url.display}: {self.url.scrub(message)}"
+            if error is None:
+                raise
+            raise error from None
 
     def insert_many(
         self, conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]

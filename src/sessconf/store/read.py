@@ -12,7 +12,10 @@ from sqlalchemy.engine import Connection
 
 from sessconf.state import BillingItemState, BillingLineState, LocationState, SessionState
 from sessconf.store import schema as t
+from sessconf.store.errors import DamagedStoreError
 from sessconf.store.snapshot import SchemaStatus, Snapshot, Usage
+
+RESTORE = "restore the store from a backup"
 
 __all__ = ["SchemaStatus", "Snapshot", "Usage", "read_snapshot", "schema_status"]
 
@@ -21,7 +24,14 @@ def schema_status(conn: Connection) -> SchemaStatus:
     if not inspect(conn).has_table(t.meta.name):
         return SchemaStatus(False)
     values: dict[str, str] = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
-    return SchemaStatus(True, int(values.get("schema_version", "0")), values.get("store_id"))
+    version, store_id = values.get("schema_version"), values.get("store_id")
+    # Both are written with the schema, in one transaction: without them the store was tampered with.
+    if not version or not store_id:
+        missing = "store_id" if version else "schema_version"
+        raise DamagedStoreError(f"is damaged: its {t.meta.name} table has no {missing}", RESTORE)
+    if not (version.isascii() and version.isdigit()):
+        raise DamagedStoreError(f"is damaged: its schema_version in {t.meta.name} is not a number", RESTORE)
+    return SchemaStatus(True, int(version), store_id)
 
 
 def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None = None) -> Snapshot:

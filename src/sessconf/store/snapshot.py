@@ -55,6 +55,9 @@ class Snapshot:
 
     status: SchemaStatus
     config: ConfigState = field(default_factory=ConfigState)
+    # the store's URL as it may be shown (read where the snapshot is read: planning in another
+    # process needs neither the URL parsed again nor the database library)
+    store: str = ""
     ids: dict[str, dict[str, int]] = field(
         default_factory=lambda: {"session": {}, "location": {}, "billing_item": {}}
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,12 +38,17 @@ class Failpoint:
     """Test-only crash injection, read from ``$SESSCONF_FAILPOINT`` by the apply path only.
 
     ``row:K`` kills the process (SIGKILL) right after the K-th row is written; ``before-commit``
-    and ``after-commit`` kill it just before and just after COMMIT.
+    and ``after-commit`` kill it just before and just after COMMIT. With a ``pause:`` prefix the
+    process instead prints ``failpoint: paused at ...`` on stderr there and waits: SIGUSR1 lets
+    it go on, SIGINT interrupts it (tests act at a known point of the transaction).
     """
 
     def __init__(self, spec: str | None) -> None:
-        self.spec = spec or ""
+        spec = spec or ""
+        self.pause = spec.startswith("pause:")
+        self.spec = spec.removeprefix("pause:")
         self.row = int(self.spec[4:]) if self.spec.startswith("row:") else None
+        self._fired = False
 
     @classmethod
     def from_env(cls) -> Failpoint:
@@ -54,15 +60,28 @@ class Failpoint:
 
     def rows_written(self, total: int) -> None:
         if self.row is not None and total >= self.row:
-            _die()
+            self._trigger(f"row {total}")
 
     def at(self, moment: str) -> None:
         if self.spec == moment:
-            _die()
+            self._trigger(moment)
 
-
-def _die() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+    def _trigger(self, where: str) -> None:
+        if self._fired:
+            return  # a resumed pause: the apply goes on
+        self._fired = True
+        if not self.pause:
+            os.kill(os.getpid(), signal.SIGKILL)
+        # Blocked first, so that a signal sent as soon as the line is read is not lost.
+        waited = {signal.SIGUSR1, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, waited)
+        try:
+            print(f"failpoint: paused at {where}", file=sys.stderr, flush=True)
+            received = signal.sigwait(waited)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, waited)
+        if received == signal.SIGINT:
+            signal.raise_signal(signal.SIGINT)  # handled as any Ctrl-C is (KeyboardInterrupt)
 
 
 @dataclass(frozen=True, slots=True)
