@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from sessconf import yamlio
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
 from sessconf.model import RANGES, BillingItem, Location, Session, name_problem
+from sessconf.reminders.builtin import template_files
 from sessconf.rules import REGISTRY, Rule
 from sessconf.rules import advice as A
 from sessconf.rules import loading as R
@@ -254,9 +255,7 @@ def _load(
         if entry is not None and entry._path == key:
             entry.source_map = yamlio.parse_yaml(entry.path, raw).source_map
 
-    templates = root / TEMPLATES_DIR
-    if templates.is_dir():
-        files.extend(sorted(p for p in templates.iterdir() if p.is_file()))
+    files.extend(template_files(root))  # never raises: SC401 reports what cannot be read
     return repo
 
 

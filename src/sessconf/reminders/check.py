@@ -7,6 +7,12 @@ zone. At 10,000 sessions that is tens of thousands of renders, so lint renders o
 to the output are spliced into a render made with placeholders, and renders are shared by every
 (session, location) whose other fields read the same. Errors come from those renders; the SMS
 text of each (session, location) is rebuilt from its render exactly, and counted.
+
+Bounds (SPEC §5): all the renders of one template take at most ``sandbox.TEMPLATE_SECONDS``
+together, whatever the number of sessions, and the first breach of a bound (operations, size,
+time, memory) is reported once and stops that template. A template from the repository is
+rendered in a bounded worker (:mod:`sessconf.reminders.worker`), whose memory and time the
+operating system limits; the built-in templates, which are ours, are rendered in-process.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sessconf.diagnostics import Diagnostic
 from sessconf.loader import Entry, Repository
 from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session
-from sessconf.reminders import dates, sandbox
+from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.analysis import Dependence, FieldPath, Key
 from sessconf.reminders.builtin import cannot_fail
 from sessconf.reminders.sms import SmsLength, basic_length, most_segments, profile, room, sms_length
@@ -82,7 +88,7 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
             continue  # no error to find, and nothing to count
         ready = prepared.checks.get(channel) if prepared is not None else None
         if ready is not None:
-            found.extend(ready.run(sessions, lengths))
+            found.extend(_bounded_run(ready, sessions, lengths))
             continue
         try:
             compiled = CompiledTemplate(load_source(repo.root, channel, locale))
@@ -95,8 +101,28 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
             else:
                 found.append(_template_error(channel, exc))
             continue
-        found.extend(_ChannelCheck(channel, compiled, locale, samples, repo).run(sessions, lengths))
+        check = _ChannelCheck(channel, compiled, locale, samples, repo)
+        found.extend(_bounded_run(check, sessions, lengths))
     return found
+
+
+def _bounded_run(check: _ChannelCheck, sessions: list[Entry[Session]], lengths: bool) -> list[Diagnostic]:
+    """``check.run``, within one allowance of time for the template; a template from the
+    repository in a bounded worker."""
+    if check.compiled.source.builtin or not worker.available():
+        check.compiled.allowance = sandbox.Allowance()
+        return check.run(sessions, lengths)
+
+    def bounded() -> list[Diagnostic]:
+        sandbox.use_timers()
+        check.compiled.allowance = sandbox.Allowance()
+        return check.run(sessions, lengths)
+
+    try:
+        return worker.run(bounded)
+    except worker.WorkerStopped as exc:
+        problem = f"{check.channel} reminder: rendering this template was stopped: {exc}"
+        return [rules.REMINDER_ERROR.at(check.compiled.path, (1, 1), problem)]
 
 
 class _Prepared(NamedTuple):
@@ -315,10 +341,11 @@ class _ChannelCheck:
             try:
                 return self._run_sms(sessions, prefilter=True)
             except _Irregular:
-                # a render failed while looking ahead: start again and go by each session in
-                # turn, so that errors are found (and named) exactly as they come
-                fresh = _ChannelCheck(self.channel, self.compiled, self.locale, self.samples, self.repo)
-                return fresh._run_sms(sessions, prefilter=False)
+                # A render failed while looking ahead: go again by each session in turn, so that
+                # errors are found (and named) exactly as they come. What was rendered is kept (a
+                # render depends on its key alone), and so are the errors reported so far: the
+                # sessions before were either reported exactly or had no error anywhere.
+                return self._run_sms(sessions, prefilter=False)
         return self._run_sms(sessions, prefilter=False, lengths=lengths)
 
     def _run_grouped(self, sessions: list[Entry[Session]]) -> list[Diagnostic]:
@@ -370,6 +397,8 @@ class _ChannelCheck:
                 if rendered.error is not None:
                     self._report(rendered.error, entry.name, location_id)
                     return
+                if self.stopped:
+                    return
                 exact = self._render_exactly(self.samples.variables(entry, location_id))
                 if exact.error is not None:
                     self._report(exact.error, entry.name, location_id)
@@ -380,16 +409,21 @@ class _ChannelCheck:
         """Errors, and the length of every SMS: the profile of a target's text is its session's
         slotted fields plus what its render and location add, so both are computed once.
 
-        With ``prefilter`` (lengths, and no field that depends on the duration), each session key
-        is first rendered at every location, which tells the most GSM-7 characters that a
-        session's own fields can add without passing the limit at any location (its *room*): the
-        sessions whose fields are plain GSM-7 text that fits, nearly all, are done there. A render
-        that fails meanwhile raises :class:`_Irregular`.
+        With ``prefilter`` (lengths, and no field that depends on the duration), a session key
+        shared by enough sessions is rendered at every location, which tells the most GSM-7
+        characters that a session's own fields can add without passing the limit at any location
+        (its *room*): the sessions whose fields are plain GSM-7 text that fits, nearly all, are
+        done there. A key is looked at everywhere only once its sessions have visited as many
+        locations as there are (a key of one session, as when a template reads its name, would
+        otherwise cost every location for every session). A render that fails while looking
+        ahead raises :class:`_Irregular`.
         """
         overlong: dict[str, list[tuple[str, SmsLength, str]]] = {}
         getter, keys = self.session_getter, self.session_keys
         places: dict[int, dict[Any, _Place]] = {}
         rooms: dict[int, tuple[tuple[tuple[str, str, int], ...], int] | None] = {}
+        visits: dict[int, int] = {}
+        everywhere = len(self.samples.locations)
         for entry in sessions:
             model = entry.model
             skey = keys.get(getter(model))
@@ -398,12 +432,17 @@ class _ChannelCheck:
             known = places.get(skey)
             if known is None:
                 known = places[skey] = {}
-                if prefilter:
-                    rooms[skey] = self._room(skey, entry, known)
             if prefilter:
-                fits = rooms[skey]
-                if fits is not None and _plain_length(fits[0], model) <= fits[1]:
-                    continue  # within the limit at every location
+                if skey in rooms:
+                    fits = rooms[skey]
+                    if fits is not None and _plain_length(fits[0], model) <= fits[1]:
+                        continue  # within the limit at every location
+                else:
+                    visited = visits[skey] = visits.get(skey, 0) + len(model.locations)
+                    if visited >= everywhere:
+                        fits = rooms[skey] = self._room(skey, entry, known)
+                        if fits is not None and _plain_length(fits[0], model) <= fits[1]:
+                            continue
             self._sms_targets(entry, skey, known, overlong, lengths)
         return self._found(overlong, sessions)
 
@@ -437,6 +476,8 @@ class _ChannelCheck:
                     continue  # exact: even this bound is within the limit
             rendered = place.rendered
             if rendered.error is None and rendered.sms is None:  # not spliced, or it may overflow
+                if self.stopped:
+                    return
                 rendered = self._render_exactly(samples.variables(entry, location_id))
             if rendered.error is not None:
                 self._report(rendered.error, entry.name, location_id)
@@ -538,7 +579,7 @@ class _ChannelCheck:
         slots: list[FieldPath] = []
         objects = {name: getattr(variables, name) for name in VARIABLES}
         for path in self.spliced:
-            value = getattr(objects[path[0]], path[1], _MISSING)
+            value = getattr(objects[path[0]], path[1]) if path[1] in FIELDS[path[0]] else _MISSING
             if value is _MISSING or (self.dependence.keys.get(path) is Key.TRUTH and not value):
                 continue  # falsy values are part of the key: the same for every target sharing it
             objects[path[0]] = objects[path[0]]._replace(**{path[1]: _Slot(len(slots), True)})
@@ -552,7 +593,6 @@ class _ChannelCheck:
                 else:
                     parts[part] = pieces
         except ReminderError as exc:
-            self.stopped = self.stopped or exc.exhausted
             return _Render(None, slots, exc)
         rendered = _Render(parts, slots)
         if parts is not None:
@@ -615,7 +655,6 @@ class _ChannelCheck:
             for part, block in self.parts:
                 parts[part] = [self.compiled.render(variables.as_dict(), self.locale, block)]
         except ReminderError as exc:
-            self.stopped = self.stopped or exc.exhausted
             return _Render(None, [], exc)
         return _Render(parts, [])
 
@@ -630,6 +669,9 @@ class _ChannelCheck:
     # -- reporting -----------------------------------------------------------------------------------
 
     def _report(self, error: ReminderError, session: str, location_id: str) -> None:
+        """Report ``error``, found rendering a real (session, location); a breach of the bounds
+        stops the template: nothing more is rendered with it."""
+        self.stopped = self.stopped or error.stops
         key = (error.path, error.line, error.problem)
         if key in self.errors or len(self.errors) >= MAX_ERRORS_PER_TEMPLATE:
             return
