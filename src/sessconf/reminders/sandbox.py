@@ -30,6 +30,10 @@ holds when an estimate is wrong. No global is a type that a template could reach
 (``dict.update(d, ...)`` would change a value after it was measured): templates read no
 attribute of a type. A breach raises :class:`BoundsError`; :func:`failure` turns any exception of
 a render into the template line and a message.
+
+The code generator routes literals, loops and operators through the budget by extending
+Jinja2's ``CodeGenerator`` and ``Environment._generate``, which are not public API:
+``pyproject.toml`` pins Jinja2 to the minor release this is tested with (3.1).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ MEMORY_LIMIT = 256 * 1024 * 1024
 CPU_SECONDS = 20
 WALL_SECONDS = 60.0
 
-_SEND_FAILED = 70  # the child's exit status when it could not hand its result back
+_OUT_OF_MEMORY, _SEND_FAILED = 71, 70  # exit statuses of a child that could not hand back a result
 
 
 class WorkerStopped(Exception):
@@ -62,24 +62,30 @@ def run(fn: Callable[[], T]) -> T:
         os.close(read)
         _child(fn, write)
     os.close(write)
+    payload: bytes | None = None
     try:
         payload = _receive(read, time.monotonic() + WALL_SECONDS)
-    except BaseException:  # out of time, or Ctrl-C: what the child would do is of no use now
-        os.kill(pid, signal.SIGKILL)
-        raise
     finally:
+        if payload is None:  # out of time, or Ctrl-C: what the child would do is of no use now
+            os.kill(pid, signal.SIGKILL)
         os.close(read)
         _, status = os.waitpid(pid, 0)
     if payload is None:
-        raise WorkerStopped(f"it took more than {WALL_SECONDS:.0f} s")
+        raise WorkerStopped(f"it took more than {WALL_SECONDS:g} s")
     if not payload:
         raise WorkerStopped(_describe(status))
-    ok, value = pickle.loads(payload)
-    if ok:
+    outcome, value = pickle.loads(payload)
+    if outcome == "ok":
         return value  # type: ignore[no-any-return]
-    if ok is False:
+    if outcome == "error":
         raise value
+    if outcome == "stopped":
+        raise WorkerStopped(value)
     raise RuntimeError(f"the bounded worker failed:\n{value}")
+
+
+def _out_of_memory() -> str:
+    return f"it ran out of memory (more than {MEMORY_LIMIT // 2**20} MB)"
 
 
 def _child(fn: Callable[[], object], write: int) -> None:
@@ -87,13 +93,18 @@ def _child(fn: Callable[[], object], write: int) -> None:
     try:
         _limit_self()
         try:
-            payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+            outcome: tuple[str, object] = ("ok", fn())
         except SessconfError as exc:
-            payload = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
+            outcome = ("error", exc)
+        except MemoryError:
+            outcome = ("stopped", _out_of_memory())
         except BaseException:
-            payload = pickle.dumps((None, traceback.format_exc()), protocol=pickle.HIGHEST_PROTOCOL)
+            outcome = ("bug", traceback.format_exc())
+        payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as out:
             out.write(payload)
+    except MemoryError:
+        status = _OUT_OF_MEMORY
     except BaseException:
         status = _SEND_FAILED
     finally:
@@ -142,9 +153,12 @@ def _describe(status: int) -> str:
         if number in (signal.SIGXCPU, signal.SIGKILL):
             return f"it used more than {CPU_SECONDS} s of CPU time"
         return f"it stopped on signal {signal.Signals(number).name}"
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == _SEND_FAILED:
-        return f"it ran out of memory (more than {MEMORY_LIMIT // 2**20} MB)"
-    return f"it stopped with exit status {os.waitstatus_to_exitcode(status)}"
+    code = os.waitstatus_to_exitcode(status)
+    if code == _OUT_OF_MEMORY:
+        return _out_of_memory()
+    if code == _SEND_FAILED:
+        return "it could not hand back its result"
+    return f"it stopped with exit status {code}"
 
 
 __all__ = ["CPU_SECONDS", "MEMORY_LIMIT", "WALL_SECONDS", "WorkerStopped", "available", "run"]

@@ -63,8 +63,9 @@ def reminder_error(repo: Repository) -> Iterator[Diagnostic]:
         yield diagnostic
     lengths = sms_too_long.code not in turned_off(repo)  # one pass for both rules
     for diagnostic in _findings(repo, lengths=lengths):
-        # an override that cannot be read is reported above, by what it is
-        if diagnostic.code == reminder_error.code and diagnostic.path not in unreadable:
+        # an override that cannot be read (or sits in a folder that cannot) is reported above
+        path = diagnostic.path
+        if diagnostic.code == reminder_error.code and not {path, path.parent} & unreadable:
             yield diagnostic
 
 
