@@ -65,9 +65,11 @@ def has_override(root: Path, channel: Channel) -> bool:
     return True
 
 
-def entry_problem(path: Path) -> str | None:
+def entry_problem(path: Path, within: Path | None = None) -> str | None:
     """Why the entry at ``path`` is not a regular file ("a folder", "a FIFO (named pipe)", ...), or
-    None when it is one. Links are followed. Raises ``FileNotFoundError`` when there is no entry."""
+    None when it is one. Links are followed, within the folder ``within`` when given (a template
+    linked to a file elsewhere, such as a CI secret, would show it in lint's messages). Raises
+    ``FileNotFoundError`` when there is no entry."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -78,6 +80,8 @@ def entry_problem(path: Path) -> str | None:
             return "a symbolic link loop"
         return f"unreadable ({exc.strerror or exc})"
     if stat.S_ISREG(mode):
+        if within is not None and os.path.islink(path) and not _inside(path, within):
+            return "a symbolic link to a file outside the repository"
         return None
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -88,6 +92,13 @@ def entry_problem(path: Path) -> str | None:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return False
 
 
 def entry_message(name: str, problem: str) -> str:

@@ -86,6 +86,7 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
     for channel in CHANNELS:
         if cannot_fail(repo, channel) and not (channel == "sms" and lengths):
             continue  # no error to find, and nothing to count
+        _read_locale_data(locale)
         ready = prepared.checks.get(channel) if prepared is not None else None
         if ready is not None:
             found.extend(_bounded_run(ready, sessions, lengths))
@@ -157,11 +158,16 @@ def prepare(repo: Repository, *, lengths: bool) -> None:
         for location_id in samples.locations:
             check._place_key(location_id)
     if checks:
-        # Babel reads a locale's data (hundreds of kB) when it first formats something.
-        start = SAMPLE_START.replace(tzinfo=ZoneInfo("UTC"))
-        dates.format_datetime(start, locale)
-        dates.format_zone(start, locale)
+        _read_locale_data(locale)
     repo.cache[_PREPARED] = _Prepared(lengths, samples, checks)
+
+
+def _read_locale_data(locale: str) -> None:
+    """Babel reads a locale's data (hundreds of kB) when it first formats something: before the
+    renders' clocks run (and, in a bounded worker, once for both channels)."""
+    start = SAMPLE_START.replace(tzinfo=ZoneInfo("UTC"))
+    dates.format_datetime(start, locale)
+    dates.format_zone(start, locale)
 
 
 def _setting_pos(repo: Repository, key: str) -> tuple[Path, tuple[int, int]]:

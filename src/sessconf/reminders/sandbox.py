@@ -882,7 +882,7 @@ def failure(exc: BaseException, template: Any = None) -> tuple[int, str]:
     if isinstance(exc, RecursionError):
         message = "too deeply nested (a macro or block calling itself without end, or deep brackets)"
     elif isinstance(exc, MemoryError):
-        message = "out of memory"
+        message = "out of memory (the template makes values far too large for a reminder)"
     elif isinstance(exc, SecurityError) or type(exc).__module__.startswith("jinja2"):
         message = str(exc)
     else:

@@ -81,7 +81,7 @@ def load_source(root: Path, channel: Channel, locale: str) -> TemplateSource:
     (also for an override that is not a regular file: a folder, FIFO, device, link loop...)."""
     override = root / TEMPLATES_DIR / OVERRIDES[channel]
     if has_override(root, channel):
-        return TemplateSource(channel, override, _read(override), False)
+        return TemplateSource(channel, override, _read(override, root), False)
     path = built_in_path(channel, locale)
     if path is None:
         raise ReminderError(
@@ -93,11 +93,12 @@ def load_source(root: Path, channel: Channel, locale: str) -> TemplateSource:
     return TemplateSource(channel, path, path.read_text(encoding="utf-8"), True)
 
 
-def _read(path: Path) -> str:
-    """The text of an override: a regular file, opened without blocking (a FIFO swapped in after
-    the check is refused by ``fstat``), read up to the size cap."""
+def _read(path: Path, root: Path) -> str:
+    """The text of an override: a regular file of the repository at ``root``, opened without
+    blocking (a FIFO swapped in after the check is refused by ``fstat``), read up to the size
+    cap."""
     try:
-        problem = entry_problem(path)
+        problem = entry_problem(path, root)
     except FileNotFoundError:
         problem = "gone (it was removed while being read)"
     if problem is not None:

@@ -122,12 +122,19 @@ def _limit_self() -> None:
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     lower(resource.RLIMIT_CPU, CPU_SECONDS)  # SIGXCPU ends it (the CPU time of a child starts at 0)
-    lower(resource.RLIMIT_AS, _address_space() + MEMORY_LIMIT)
+    mapped = _address_space()
+    if mapped is not None:  # what the parent had mapped is shared, and counts: on top of it
+        lower(resource.RLIMIT_AS, mapped + MEMORY_LIMIT)
 
 
-def _address_space() -> int:
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        pages = int(statm.read().split()[0])
+def _address_space() -> int | None:
+    """The bytes of address space mapped now; None when ``/proc`` cannot tell (the CPU and
+    wall-clock limits, and the sandbox's own bounds, then still hold)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 

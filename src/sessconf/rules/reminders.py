@@ -137,7 +137,7 @@ def _scan(folder: Path) -> _Entries:
         else:
             for name in names:
                 try:
-                    entry = entry_problem(folder / name)
+                    entry = entry_problem(folder / name, folder.parent)
                 except FileNotFoundError:  # removed meanwhile
                     continue
                 if entry is None:
