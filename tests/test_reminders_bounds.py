@@ -375,3 +375,66 @@ def test_an_unreadable_templates_folder_is_a_diagnostic(
     assert [(d.path, d.message) for d in found] == [
         (folder, "cannot read the folder 'templates': Permission denied")
     ]
+
+
+# -- lint's work grows with the sessions, not with sessions x locations or sessions squared ------
+
+
+def many_sessions(write_repo: WriteRepo, count: int, locations: int, files: dict[str, str | bytes]) -> Path:
+    places = "".join(
+        f"loc{i:02d}:\n  name: Clinic {i}\n  timezone: America/Toronto\n  disciplines: [massage]\n"
+        for i in range(locations)
+    )
+    sessions = {
+        f"s{i:03d}": f"name: s{i:03d}\ndescription: Massage {i}\ndiscipline: massage\n"
+        f'locations: [loc{i % locations:02d}]\ncolor: "#0f766e"\nduration: 60\n'
+        for i in range(count)
+    }
+    return write_repo(sessions=sessions, locations=places, billing="{}\n", files=files)
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_a_template_read_per_session_is_not_priced_at_every_location(
+    write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each session's SMS renders on its own (the template reads its name): lint looks at each
+    session's own locations, not at every location for every session (16 s at 10,000)."""
+    from sessconf.reminders.check import _ChannelCheck
+
+    sms = "Hi {{ session.name|upper }}, {{ location.name }}\n"
+    root = many_sessions(write_repo, 300, 60, {str(SMS): sms})
+    monkeypatch.setattr(worker, "available", lambda: False)
+    places = count_calls(monkeypatch, _ChannelCheck, "_place")
+    assert [d for d in lint(root, jobs=1).diagnostics if d.code.startswith("SC4")] == []
+    assert places[0] <= 2 * 300  # it was 300 x 60
+
+
+def test_an_error_in_every_render_is_not_looked_up_session_by_session(
+    write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An email that fails for every session (each renders on its own): the first session with
+    each render names it, found without going through all sessions for each (18 s at 10,000)."""
+    from sessconf.reminders.check import _ChannelCheck
+
+    email = (
+        "{% block subject %}{{ session.name|upper }}{{ nope }}{% endblock %}{% block body %}{% endblock %}"
+    )
+    root = many_sessions(write_repo, 300, 5, {"templates/reminder.email.j2": email})
+    monkeypatch.setattr(worker, "available", lambda: False)
+    lookups = count_calls(monkeypatch, _ChannelCheck, "_session_key")
+    found = [d for d in lint(root, jobs=1).diagnostics if d.code == "SC401"]
+    assert len(found) == 1
+    assert "'nope' is undefined" in found[0].message
+    assert found[0].hint == "found rendering session 's000' at location 'loc00'"
+    assert lookups[0] <= 3 * 300  # it was 300 x 300

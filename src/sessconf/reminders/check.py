@@ -18,6 +18,7 @@ operating system limits; the built-in templates, which are ours, are rendered in
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from operator import attrgetter
@@ -59,6 +60,7 @@ SAMPLE_START = datetime(2026, 9, 30, 12, 0)  # a Wednesday, at noon, in the loca
 MAX_ERRORS_PER_TEMPLATE = 10
 
 _MISSING = object()
+_PROFILES_KEPT = 50_000
 _PLACEHOLDER = re.compile("\ue000([\ue100-\ue1ff])\ue000")
 _PRIVATE = re.compile("[\ue000-\ue1ff]")
 
@@ -343,66 +345,53 @@ class _ChannelCheck:
         """Errors, and with ``lengths`` the SMS that are too long (the email has no length)."""
         if self.channel != "sms":
             return self._run_grouped(sessions)
-        if lengths and not self.keyed[_PAIR]:
-            try:
-                return self._run_sms(sessions, prefilter=True)
-            except _Irregular:
-                # A render failed while looking ahead: go again by each session in turn, so that
-                # errors are found (and named) exactly as they come. What was rendered is kept (a
-                # render depends on its key alone), and so are the errors reported so far: the
-                # sessions before were either reported exactly or had no error anywhere.
-                return self._run_sms(sessions, prefilter=False)
-        return self._run_sms(sessions, prefilter=False, lengths=lengths)
+        return self._run_sms(sessions, prefilter=lengths and not self.keyed[_PAIR], lengths=lengths)
 
     def _run_grouped(self, sessions: list[Entry[Session]]) -> list[Diagnostic]:
-        """Errors only (the email): render each distinct key once, found by grouping the sessions
-        by their own key (and duration, when the end time matters) with all their locations."""
+        """Errors only (the email): render each distinct key once, with its first target (in the
+        order of the sessions and their locations), which names its error. A render that cannot be
+        spliced, or may overflow, is done again for each of its targets alone, in a second pass."""
         pair_keyed = bool(self.keyed[_PAIR])
-        # (session key, duration) -> a session of the group, and the locations of all of them;
-        # a render depends on its key alone, so any session of the group renders it
-        groups: dict[tuple[int, int | None], tuple[Entry[Session], set[str]]] = {}
+        Target = tuple[Entry[Session], str]
+        first: dict[tuple[int, int, int | None], Target] = {}
         getter, keys = self.session_getter, self.session_keys
         for entry in sessions:
             model = entry.model
             skey = keys.get(getter(model))
             if skey is None:
                 skey = self._session_key(model)
-            group = (skey, model.duration if pair_keyed else None)
-            found = groups.get(group)
-            if found is None:
-                groups[group] = (entry, set(model.locations))
-            else:
-                found[1].update(model.locations)
-        for (skey, _), (entry, location_ids) in groups.items():
-            for location_id in sorted(location_ids):
+            for location_id in model.locations:
                 pkey = self._place_key(location_id)
-                if pkey is None or self.stopped:
-                    continue
-                key = (skey, pkey, self._pair_key(location_id, entry.model.duration) if pair_keyed else None)
-                if key in self.renders:
-                    continue
-                rendered = self.renders[key] = self._render(self.samples.variables(entry, location_id))
-                if rendered.error is not None or rendered.parts is None or rendered.overflow:
-                    self._each_target(sessions, key, rendered)
+                if pkey is None:
+                    continue  # an unknown location: another rule reports it
+                pair = self._pair_key(location_id, model.duration) if pair_keyed else None
+                first.setdefault((skey, pkey, pair), (entry, location_id))
+        alone: set[tuple[int, int, int | None]] = set()
+        for key, (entry, location_id) in first.items():
+            if self.stopped:
+                break
+            rendered = self._render(self.samples.variables(entry, location_id))
+            if rendered.error is not None:
+                self._report(rendered.error, entry.name, location_id)
+            elif rendered.parts is None or rendered.overflow:
+                alone.add(key)
+        if alone:
+            self._each_target(sessions, alone)
         return self._found({}, sessions)
 
-    def _each_target(
-        self, sessions: list[Entry[Session]], key: tuple[int, int, int | None], rendered: _Render
-    ) -> None:
-        """The targets of ``key``: the first names its error; without one (its render cannot be
-        spliced, or may overflow), each is rendered alone."""
+    def _each_target(self, sessions: list[Entry[Session]], alone: set[tuple[int, int, int | None]]) -> None:
+        """Render alone each target whose key is in ``alone``."""
         pair_keyed = bool(self.keyed[_PAIR])
         for entry in sessions:
-            if self._session_key(entry.model) != key[0]:
-                continue
-            for location_id in entry.model.locations:
-                if self._place_key(location_id) != key[1]:
+            model = entry.model
+            skey = self._session_key(model)
+            for location_id in model.locations:
+                pkey = self._place_key(location_id)
+                if pkey is None:
                     continue
-                if pair_keyed and self._pair_key(location_id, entry.model.duration) != key[2]:
+                pair = self._pair_key(location_id, model.duration) if pair_keyed else None
+                if (skey, pkey, pair) not in alone:
                     continue
-                if rendered.error is not None:
-                    self._report(rendered.error, entry.name, location_id)
-                    return
                 if self.stopped:
                     return
                 exact = self._render_exactly(self.samples.variables(entry, location_id))
@@ -422,34 +411,47 @@ class _ChannelCheck:
         done there. A key is looked at everywhere only once its sessions have visited as many
         locations as there are (a key of one session, as when a template reads its name, would
         otherwise cost every location for every session). A render that fails while looking
-        ahead raises :class:`_Irregular`.
+        ahead (:class:`_Irregular`) turns the prefilter off from that session on.
         """
         overlong: dict[str, list[tuple[str, SmsLength, str]]] = {}
         getter, keys = self.session_getter, self.session_keys
-        places: dict[int, dict[Any, _Place]] = {}
+        skeys = []
+        for entry in sessions:
+            skey = keys.get(getter(entry.model))
+            skeys.append(self._session_key(entry.model) if skey is None else skey)
+        sharing = Counter(skeys)
+        places: dict[int, dict[Any, _Place]] = {}  # what the renders of a shared key add up to
         rooms: dict[int, tuple[tuple[tuple[str, str, int], ...], int] | None] = {}
         visits: dict[int, int] = {}
         everywhere = len(self.samples.locations)
-        for entry in sessions:
+        for entry, skey in zip(sessions, skeys, strict=True):
             model = entry.model
-            skey = keys.get(getter(model))
-            if skey is None:
-                skey = self._session_key(model)
-            known = places.get(skey)
+            # a key of one session is rendered, counted and forgotten: at 100,000 sessions a
+            # template that reads each one's name would otherwise hold every render
+            shared = sharing[skey] > 1
+            known = places.get(skey) if shared else None
             if known is None:
-                known = places[skey] = {}
+                known = {}
+                if shared:
+                    places[skey] = known
             if prefilter:
-                if skey in rooms:
-                    fits = rooms[skey]
-                    if fits is not None and _plain_length(fits[0], model) <= fits[1]:
-                        continue  # within the limit at every location
-                else:
-                    visited = visits[skey] = visits.get(skey, 0) + len(model.locations)
-                    if visited >= everywhere:
-                        fits = rooms[skey] = self._room(skey, entry, known)
+                try:
+                    if skey in rooms:
+                        fits = rooms[skey]
                         if fits is not None and _plain_length(fits[0], model) <= fits[1]:
-                            continue
-            self._sms_targets(entry, skey, known, overlong, lengths)
+                            continue  # within the limit at every location
+                    else:
+                        visited = visits[skey] = visits.get(skey, 0) + len(model.locations)
+                        if visited >= everywhere:
+                            fits = rooms[skey] = self._room(skey, entry, known, shared)
+                            if fits is not None and _plain_length(fits[0], model) <= fits[1]:
+                                continue
+                except _Irregular:
+                    # A render failed while looking ahead: from here on, go by each session in
+                    # turn, so that errors are found (and named) exactly as they come. The
+                    # sessions before were reported exactly, or had no error at any location.
+                    prefilter = False
+            self._sms_targets(entry, skey, known, overlong, lengths, shared)
         return self._found(overlong, sessions)
 
     def _sms_targets(
@@ -459,8 +461,10 @@ class _ChannelCheck:
         known: dict[Any, _Place],
         overlong: dict[str, list[tuple[str, SmsLength, str]]],
         lengths: bool,
+        keep: bool = True,
     ) -> None:
-        """One session's SMS at each of its locations: errors, and those too long."""
+        """One session's SMS at each of its locations: errors, and those too long (``keep``:
+        the renders are kept for other sessions of the key)."""
         model = entry.model
         samples, limit, pair_keyed = self.samples, self.max_segments, bool(self.keyed[_PAIR])
         signature: tuple[tuple[str, str, int], ...] | None = None
@@ -469,7 +473,7 @@ class _ChannelCheck:
             place_id = (location_id, model.duration) if pair_keyed else location_id
             place = known.get(place_id)
             if place is None:
-                place = known[place_id] = self._place(skey, entry, location_id)
+                place = known[place_id] = self._place(skey, entry, location_id, keep)
             if place.rendered is None:
                 continue
             if place.packed is not None:
@@ -496,7 +500,7 @@ class _ChannelCheck:
                 overlong.setdefault(entry.name, []).append((location_id, length, text))
 
     def _room(
-        self, skey: int, entry: Entry[Session], known: dict[Any, _Place]
+        self, skey: int, entry: Entry[Session], known: dict[Any, _Place], keep: bool = True
     ) -> tuple[tuple[tuple[str, str, int], ...], int] | None:
         """The session fields that the renders of ``skey`` slot, and how many GSM-7 characters
         they can add up to and stay within the limit at every location (None when that cannot be
@@ -506,7 +510,7 @@ class _ChannelCheck:
         for location_id in self.samples.locations:
             place = known.get(location_id)
             if place is None:
-                place = known[location_id] = self._place(skey, entry, location_id)
+                place = known[location_id] = self._place(skey, entry, location_id, keep)
             rendered = place.rendered
             if rendered is None or rendered.error is not None:
                 raise _Irregular
@@ -522,9 +526,9 @@ class _ChannelCheck:
             return None
         return signature, least
 
-    def _place(self, skey: int, entry: Entry[Session], location_id: str) -> _Place:
-        """The render of the sessions with key ``skey`` at a location, and what it adds up to
-        there without the session's own fields."""
+    def _place(self, skey: int, entry: Entry[Session], location_id: str, keep: bool = True) -> _Place:
+        """The render of the sessions with key ``skey`` at a location (kept for the others with
+        ``keep``), and what it adds up to there without the session's own fields."""
         pkey = self._place_key(location_id)
         if pkey is None or self.stopped:
             return _Place(None)
@@ -532,7 +536,9 @@ class _ChannelCheck:
         key = (skey, pkey, pair)
         rendered = self.renders.get(key)
         if rendered is None:
-            rendered = self.renders[key] = self._render(self.samples.variables(entry, location_id))
+            rendered = self._render(self.samples.variables(entry, location_id))
+            if keep:
+                self.renders[key] = rendered
         counts = rendered.sms
         if counts is None or rendered.error is not None:
             return _Place(rendered)
@@ -628,6 +634,8 @@ class _ChannelCheck:
     def _profile(self, text: str) -> int:
         found = self.profiles.get(text)
         if found is None:
+            if len(self.profiles) >= _PROFILES_KEPT:
+                self.profiles.clear()  # texts of renders of one session each: not seen again
             found = self.profiles[text] = profile(text)
         return found
 

@@ -100,12 +100,13 @@ class _Budget:
     """What one render may still spend, its deadline (``time.monotonic()``), and the sizes of the
     lists and dicts it has made."""
 
-    __slots__ = ("deadline", "left", "locale", "slow", "weights")
+    __slots__ = ("deadline", "expired", "left", "locale", "slow", "weights")
 
     def __init__(self, locale: str) -> None:
         self.left = OPERATION_BUDGET
         self.locale = locale
         self.deadline = math.inf
+        self.expired = False  # the timer stopped the render (whatever it raised after)
         self.slow = _SLOW  # what passing the deadline means
         # id -> (object, weight); the object is kept so that its id is not reused meanwhile
         self.weights: dict[int, tuple[object, int]] = {}
@@ -823,7 +824,10 @@ def use_timers() -> None:
     def expired(signum: int, frame: Any) -> None:
         budget = _ACTIVE.get()
         if budget is not None:
-            budget.deadline = -math.inf  # should the error be swallowed, the next charge raises
+            # Raised wherever the render is: code there may swallow it (``except Exception``), so
+            # the next charge raises again, and the render fails with this error whatever happens.
+            budget.deadline = -math.inf
+            budget.expired = True
             raise BoundsError(budget.slow)
 
     signal.signal(signal.SIGPROF, expired)
@@ -847,8 +851,14 @@ def render_part(
         allowance.begin(budget)
         try:
             output = _render(template, variables, budget, block)
+        except Exception as exc:
+            if budget.expired:  # at the line where the timer stopped it
+                raise BoundsError(budget.slow, _line_in_template(exc.__traceback__)) from None
+            raise
         finally:
             allowance.end()
+        if budget.expired:
+            raise BoundsError(budget.slow)
         return output
     finally:
         _ACTIVE.reset(token)
