@@ -15,6 +15,7 @@ from sessconf.lint import lint
 from sessconf.loader import load_repository
 from sessconf.reminders.check import SAMPLE_FIRST_NAME
 from sessconf.reminders.render import Renderer
+from sessconf.reminders.sms import SmsLength
 from tests.conftest import ACUPINITIAL, MINIMAL_LOCATIONS, WriteRepo
 
 LINT_START = "2026-09-30T12:00"  # lint's sample: Wednesday, September 30 at noon
@@ -244,12 +245,13 @@ def test_lint_counts_exactly_what_a_full_render_counts(write_repo: WriteRepo, te
     repo = load_repository(root, jobs=1)
     renderer = Renderer(repo, ("sms",))
     expected = {}
-    for name, entry in repo.sessions.items():
-        counts = []
-        for location in entry.model.locations:
-            reminder = renderer.render(entry, location, start=LINT_START, first_name=SAMPLE_FIRST_NAME)
-            assert reminder.sms_length is not None
-            counts.append(reminder.sms_length)
+    targets = [(entry, location) for entry in repo.sessions.values() for location in entry.model.locations]
+    rendered = renderer.render_all(targets, start=LINT_START, first_name=SAMPLE_FIRST_NAME)
+    lengths: dict[str, list[SmsLength]] = {}
+    for (entry, _), reminder in zip(targets, rendered, strict=True):
+        assert reminder.sms_length is not None
+        lengths.setdefault(entry.name, []).append(reminder.sms_length)
+    for name, counts in lengths.items():
         worst = max(counts, key=lambda c: (c.segments, c.units))
         if worst.segments > 2:
             expected[name] = worst.describe()
@@ -476,12 +478,13 @@ def test_lint_counts_what_a_full_render_counts_everywhere(
     repo = load_repository(root, jobs=1)
     renderer = Renderer(repo, ("sms",))
     expected = {}
-    for name, entry in repo.sessions.items():
-        counts = []
-        for location in entry.model.locations:
-            reminder = renderer.render(entry, location, start=LINT_START, first_name=SAMPLE_FIRST_NAME)
-            assert reminder.sms_length is not None
-            counts.append(reminder.sms_length)
+    targets = [(entry, location) for entry in repo.sessions.values() for location in entry.model.locations]
+    rendered = renderer.render_all(targets, start=LINT_START, first_name=SAMPLE_FIRST_NAME)
+    lengths: dict[str, list[SmsLength]] = {}
+    for (entry, _), reminder in zip(targets, rendered, strict=True):
+        assert reminder.sms_length is not None
+        lengths.setdefault(entry.name, []).append(reminder.sms_length)
+    for name, counts in lengths.items():
         worst = max(counts, key=lambda c: (c.segments, c.units))
         if worst.segments > segments:
             expected[name] = worst.describe()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +132,67 @@ def test_a_location_without_address_leaves_no_dangling_comma(run: Run, write_rep
     (found,) = render(run, root, "acupinitial", "--location", "westside", "--start", START)
     assert found["sms"]["text"].splitlines()[-1] == "Westside Clinic"
     assert "Where: Westside Clinic\n\n" in found["email"]["text"]
+
+
+_TIME_OF_DAY = re.compile(r"\d{1,2}(?::| h )\d{2}(?: [AP]M)?")
+_WORD = re.compile(r"\w+")
+
+
+def repeated_phrases(text: str) -> list[str]:
+    """Phrases of two or more words that a line of ``text`` holds twice ("(60 minutes) (60
+    minutes)"), times of day aside (an appointment starts and ends at "... AM")."""
+    found = []
+    for line in text.splitlines():
+        words = _WORD.findall(_TIME_OF_DAY.sub(" ", line).lower())
+        pairs = list(pairwise(words))
+        found += [" ".join(pair) for pair in set(pairs) if pairs.count(pair) > 1]
+    return found
+
+
+def assert_reads_once(reminder: dict[str, Any], description: str, duration: int) -> None:
+    email = reminder["email"]
+    html_text = re.sub(r"<[^>]+>", " ", email["html"].split("<body>", 1)[1])
+    for part in (reminder["sms"]["text"], email["subject"], email["text"], html_text):
+        assert part.count(description) == 1, part
+        assert part.count(f"{duration} minutes") <= description.count(f"{duration} minutes"), part
+        assert repeated_phrases(part) == [], part
+
+
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
+def test_no_reminder_of_the_example_clinic_repeats_itself(run: Run, clinic: Path, locale: str) -> None:
+    """Issue 9: "What: Registered massage therapy (60 minutes) (60 minutes)". The description is
+    printed once and as it is; the length of the appointment reads as its start and end times."""
+    set_locale(clinic, locale)
+    from sessconf.loader import load_repository
+
+    repo = load_repository(clinic)
+    seen = 0
+    for location in repo.locations:
+        for reminder in render(run, clinic, "--all", "--location", location, "--start", START):
+            model = repo.sessions[reminder["session"]].model
+            assert_reads_once(reminder, model.description, model.duration)
+            seen += 1
+    assert seen >= len(repo.sessions)
+
+
+@pytest.mark.parametrize(
+    ("description", "extra"),
+    [
+        pytest.param("Massage (60 minutes)", "", id="says-its-duration"),
+        pytest.param("Pilates group class, 60 minutes", "max_attendees: 6\n", id="says-group-and-duration"),
+        pytest.param("Follow-up by video (60 minutes)", "telehealth: true\n", id="says-video"),
+        pytest.param("Acupuncture", "", id="says-neither"),
+    ],
+)
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
+def test_whatever_the_description_says_it_reads_once(
+    run: Run, write_repo: WriteRepo, description: str, extra: str, locale: str
+) -> None:
+    body = ACUPINITIAL.replace("Acupuncture initial assessment", f'"{description}"') + extra
+    root = write_repo(sessions={"acupinitial": body}, pyproject=f'[tool.sessconf]\nlocale = "{locale}"\n')
+    (found,) = render(run, root, "acupinitial", "--location", "downtown", "--start", START)
+    assert_reads_once(found, description, 60)
+    assert ("11:00 AM" if locale == "en-CA" else "11 h 00") in found["email"]["text"]  # its end
 
 
 INJECTED = "{{ 7*7 }} {% for x in range(9) %}x{% endfor %} <b>&</b>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,13 @@ REFUSED = [
     pytest.param("next tuesday", "America/Toronto", ["not a date and time", "2026-09-30T14:00"], id="words"),
     pytest.param("2026-13-01T10:00", "America/Toronto", ["not a date and time"], id="month-13"),
     pytest.param("2026-09-30T12:00", "Mars/Olympus", ["unknown time zone"], id="unknown-zone"),
+    # the instant, or the end of an appointment, would fall outside the years datetime can hold
+    pytest.param(
+        "9999-12-31T23:30", "America/Toronto", ["out of range", "from 1900 to 9998"], id="year-9999"
+    ),
+    pytest.param("9999-01-01T00:00Z", "America/Toronto", ["out of range"], id="year-9999-utc"),
+    pytest.param("0001-01-01T00:10+01:00", "America/Toronto", ["out of range"], id="year-1"),
+    pytest.param("1899-12-31T23:59", "America/Toronto", ["out of range"], id="before-1900"),
 ]
 
 
@@ -67,6 +74,20 @@ def test_parse_start_refuses(text: str, zone: str, words: list[str]) -> None:
     said = f"{caught.value.message} {caught.value.hint}"
     for word in words:
         assert word in said
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        pytest.param("9998-12-31T23:59+14:00", "Pacific/Kiritimati", id="last-year-far-east"),
+        pytest.param("9998-12-31T23:59-12:00", "Etc/GMT+12", id="last-year-far-west"),
+        pytest.param("1900-01-01T00:00", "Pacific/Kiritimati", id="first-year"),
+    ],
+)
+def test_the_first_and_last_years_hold_in_any_zone(text: str, zone: str) -> None:
+    start = parse_start(text, zone)
+    assert start.tzinfo is not None
+    assert (start + timedelta(minutes=600)).astimezone(UTC).year <= 9999
 
 
 def test_the_two_readings_of_a_fold_are_an_hour_apart() -> None:
@@ -132,3 +153,24 @@ def test_without_a_start_the_sample_is_tomorrow_at_ten(run: Run, clinic: Path) -
     start = datetime.fromisoformat(str(found["start"]))
     assert (start.hour, start.minute) == (10, 0)
     assert start.utcoffset() is not None
+
+
+def test_render_refuses_a_start_out_of_range(run: Run, clinic: Path) -> None:
+    result = run("render", "rmt60", "--dir", clinic, "--start", "9999-12-31T23:30")
+    assert result.exit_code == 1
+    assert "'9999-12-31T23:30' is out of range" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_booking_refuses_a_start_out_of_range(run: Run, clinic: Path, store_url: str) -> None:
+    assert run("apply", "--dir", clinic, "--store", store_url, "--yes").exit_code == 0
+    where = ["--dir", clinic, "--store", store_url]
+    result = run(
+        "appointments", "book", "rmt60", "--client", "c-1", "--location", "downtown",
+        "--start", "9999-12-31T23:30", *where,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "'9999-12-31T23:30' is out of range" in result.output
+    assert "Traceback" not in result.output
+    listed = run("appointments", "list", "--format", "json", *where)
+    assert json.loads(listed.output) == []

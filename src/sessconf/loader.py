@@ -34,6 +34,7 @@ from sessconf.files import SESSIONS_DIR as SESSIONS_DIR
 from sessconf.files import TEMPLATES_DIR as TEMPLATES_DIR
 from sessconf.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.model import RANGES, BillingItem, Location, Session, name_problem
+from sessconf.reminders.builtin import template_files
 from sessconf.rules import REGISTRY, Rule
 from sessconf.rules import advice as A
 from sessconf.rules import loading as R
@@ -284,9 +285,7 @@ def _load(
         if entry is not None and entry._path == key:
             entry.source_map = yamlio.parse_yaml(entry.path, raw).source_map
 
-    templates = root / TEMPLATES_DIR
-    with suppress(OSError):  # no templates/ folder, the usual case (the reminder rules report the rest)
-        files.extend(sorted(p for p in templates.iterdir() if p.is_file()))
+    files.extend(template_files(root))  # never raises: SC401 reports what cannot be read
     return repo
 
 

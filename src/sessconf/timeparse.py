@@ -2,7 +2,9 @@
 
 ``--start`` takes an ISO 8601 date and time. With an offset (``+02:00``, ``Z``) it is that instant;
 without one it is a wall-clock time in the location's time zone, which must exist (not skipped by
-a daylight-saving change) and be unambiguous (not repeated by one: then the offset decides).
+a daylight-saving change) and be unambiguous (not repeated by one: then the offset decides). Its
+year is from :data:`MIN_YEAR` to :data:`MAX_YEAR`, so that the start and the end of any
+appointment, in any zone, are dates Python (and both stores) can hold.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from sessconf.errors import SessconfError
 
 EXAMPLE = "2026-09-30T14:00 or 2026-09-30T14:00-04:00"
+MIN_YEAR, MAX_YEAR = 1900, 9998
 
 
 def parse_start(text: str, zone: str | tzinfo) -> datetime:
@@ -28,6 +31,12 @@ def parse_start(text: str, zone: str | tzinfo) -> datetime:
         raise SessconfError(f"'{text}' is not a date and time", f"write it as {EXAMPLE}") from None
     if len(text.strip()) <= len("2026-09-30"):
         raise SessconfError(f"'{text}' has no time of day", f"write it as {EXAMPLE}")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        # a day's margin each way keeps every offset and duration within datetime's years 1-9999
+        raise SessconfError(
+            f"'{text}' is out of range: the year must be from {MIN_YEAR} to {MAX_YEAR}",
+            f"write it as {EXAMPLE}",
+        )
     if parsed.tzinfo is not None:
         return parsed.astimezone(tz)
     first, second = parsed.replace(tzinfo=tz, fold=0), parsed.replace(tzinfo=tz, fold=1)

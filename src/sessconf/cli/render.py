@@ -61,10 +61,9 @@ def command(
     ctx = output_context()
     try:
         renderer = Renderer(repo, channels)
-        reminders = [
-            renderer.render(entry, loc, start=start, first_name=client_first_name or SAMPLE_FIRST_NAME)
-            for entry, loc in targets
-        ]
+        reminders = renderer.render_all(
+            targets, start=start, first_name=client_first_name or SAMPLE_FIRST_NAME
+        )
     except ReminderError as exc:
         raise SessconfError(f"{ctx.rel(exc.path)}:{exc.line}: {exc.problem}", exc.hint) from None
     if fmt == "json":

@@ -16,10 +16,18 @@ template error (SC401) in a built-in template when:
 ``tests/test_reminders_lint.py`` renders the built-in templates of both locales with each time
 zone and with the longest fields, to hold this true. Lint then renders a built-in template only to
 count SMS segments (SC402), and not at all when that rule is off.
+
+The entries of ``templates/`` are inspected here without ever blocking: a folder, FIFO, device,
+socket, broken link or link loop is named for what it is (SPEC §5: never silently ignored), and
+only a regular file is opened.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -41,5 +49,75 @@ def cannot_fail(repo: Repository, channel: Channel) -> bool:
     return (
         settings.locale in WRITTEN_FOR
         and len(settings.clinic_name) <= CLINIC_NAME_MAX
-        and not (repo.root / TEMPLATES_DIR / OVERRIDES[channel]).is_file()
+        and not has_override(repo.root, channel)
     )
+
+
+def has_override(root: Path, channel: Channel) -> bool:
+    """Whether ``templates/`` has an entry named as ``channel``'s override (of any kind, readable
+    or not: using the built-in template then would silently ignore it)."""
+    try:
+        os.lstat(root / TEMPLATES_DIR / OVERRIDES[channel])
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def entry_problem(path: Path, within: Path | None = None) -> str | None:
+    """Why the entry at ``path`` is not a regular file ("a folder", "a FIFO (named pipe)", ...), or
+    None when it is one. Links are followed, within the folder ``within`` when given (a template
+    linked to a file elsewhere, such as a CI secret, would show it in lint's messages). Raises
+    ``FileNotFoundError`` when there is no entry."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        os.lstat(path)  # no entry at all: FileNotFoundError again
+        return "a broken symbolic link"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        return f"unreadable ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        if within is not None and os.path.islink(path) and not _inside(path, within):
+            return "a symbolic link to a file outside the repository"
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return False
+
+
+def entry_message(name: str, problem: str) -> str:
+    """The diagnostic for an entry ``templates/NAME`` that is not a regular file."""
+    return f"'{TEMPLATES_DIR}/{name}' is {problem}; {TEMPLATES_DIR}/ holds regular files only"
+
+
+def template_files(root: Path) -> list[Path]:
+    """The regular files of ``templates/`` (the loader lists them among the repository's files);
+    empty when there is no such folder or it cannot be read (lint reports why)."""
+    files = []
+    try:
+        with os.scandir(root / TEMPLATES_DIR) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file():  # follows links, never opens the entry
+                        files.append(Path(entry.path))
+                except OSError:
+                    continue
+    except OSError:
+        return []
+    return sorted(files)

@@ -7,11 +7,18 @@ zone. At 10,000 sessions that is tens of thousands of renders, so lint renders o
 to the output are spliced into a render made with placeholders, and renders are shared by every
 (session, location) whose other fields read the same. Errors come from those renders; the SMS
 text of each (session, location) is rebuilt from its render exactly, and counted.
+
+Bounds (SPEC §5): all the renders of one template take at most ``sandbox.TEMPLATE_SECONDS``
+together, whatever the number of sessions, and the first breach of a bound (operations, size,
+time, memory) is reported once and stops that template. A template from the repository is
+rendered in a bounded worker (:mod:`sessconf.reminders.worker`), whose memory and time the
+operating system limits; the built-in templates, which are ours, are rendered in-process.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from operator import attrgetter
@@ -22,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sessconf.diagnostics import Diagnostic
 from sessconf.loader import Entry, Repository
 from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session
-from sessconf.reminders import dates, sandbox
+from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.analysis import Dependence, FieldPath, Key
 from sessconf.reminders.builtin import cannot_fail
 from sessconf.reminders.sms import SmsLength, basic_length, most_segments, profile, room, sms_length
@@ -53,6 +60,7 @@ SAMPLE_START = datetime(2026, 9, 30, 12, 0)  # a Wednesday, at noon, in the loca
 MAX_ERRORS_PER_TEMPLATE = 10
 
 _MISSING = object()
+_PROFILES_KEPT = 50_000
 _PLACEHOLDER = re.compile("\ue000([\ue100-\ue1ff])\ue000")
 _PRIVATE = re.compile("[\ue000-\ue1ff]")
 
@@ -80,9 +88,10 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
     for channel in CHANNELS:
         if cannot_fail(repo, channel) and not (channel == "sms" and lengths):
             continue  # no error to find, and nothing to count
+        _read_locale_data(locale)
         ready = prepared.checks.get(channel) if prepared is not None else None
         if ready is not None:
-            found.extend(ready.run(sessions, lengths))
+            found.extend(_bounded_run(ready, sessions, lengths))
             continue
         try:
             compiled = CompiledTemplate(load_source(repo.root, channel, locale))
@@ -95,8 +104,28 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
             else:
                 found.append(_template_error(channel, exc))
             continue
-        found.extend(_ChannelCheck(channel, compiled, locale, samples, repo).run(sessions, lengths))
+        check = _ChannelCheck(channel, compiled, locale, samples, repo)
+        found.extend(_bounded_run(check, sessions, lengths))
     return found
+
+
+def _bounded_run(check: _ChannelCheck, sessions: list[Entry[Session]], lengths: bool) -> list[Diagnostic]:
+    """``check.run``, within one allowance of time for the template; a template from the
+    repository in a bounded worker."""
+    if check.compiled.source.builtin or not worker.available():
+        check.compiled.allowance = sandbox.Allowance()
+        return check.run(sessions, lengths)
+
+    def bounded() -> list[Diagnostic]:
+        sandbox.use_timers()
+        check.compiled.allowance = sandbox.Allowance()
+        return check.run(sessions, lengths)
+
+    try:
+        return worker.run(bounded)
+    except worker.WorkerStopped as exc:
+        problem = f"{check.channel} reminder: rendering this template was stopped: {exc}"
+        return [rules.REMINDER_ERROR.at(check.compiled.path, (1, 1), problem)]
 
 
 class _Prepared(NamedTuple):
@@ -131,11 +160,16 @@ def prepare(repo: Repository, *, lengths: bool) -> None:
         for location_id in samples.locations:
             check._place_key(location_id)
     if checks:
-        # Babel reads a locale's data (hundreds of kB) when it first formats something.
-        start = SAMPLE_START.replace(tzinfo=ZoneInfo("UTC"))
-        dates.format_datetime(start, locale)
-        dates.format_zone(start, locale)
+        _read_locale_data(locale)
     repo.cache[_PREPARED] = _Prepared(lengths, samples, checks)
+
+
+def _read_locale_data(locale: str) -> None:
+    """Babel reads a locale's data (hundreds of kB) when it first formats something: before the
+    renders' clocks run (and, in a bounded worker, once for both channels)."""
+    start = SAMPLE_START.replace(tzinfo=ZoneInfo("UTC"))
+    dates.format_datetime(start, locale)
+    dates.format_zone(start, locale)
 
 
 def _setting_pos(repo: Repository, key: str) -> tuple[Path, tuple[int, int]]:
@@ -311,64 +345,54 @@ class _ChannelCheck:
         """Errors, and with ``lengths`` the SMS that are too long (the email has no length)."""
         if self.channel != "sms":
             return self._run_grouped(sessions)
-        if lengths and not self.keyed[_PAIR]:
-            try:
-                return self._run_sms(sessions, prefilter=True)
-            except _Irregular:
-                # a render failed while looking ahead: start again and go by each session in
-                # turn, so that errors are found (and named) exactly as they come
-                fresh = _ChannelCheck(self.channel, self.compiled, self.locale, self.samples, self.repo)
-                return fresh._run_sms(sessions, prefilter=False)
-        return self._run_sms(sessions, prefilter=False, lengths=lengths)
+        return self._run_sms(sessions, prefilter=lengths and not self.keyed[_PAIR], lengths=lengths)
 
     def _run_grouped(self, sessions: list[Entry[Session]]) -> list[Diagnostic]:
-        """Errors only (the email): render each distinct key once, found by grouping the sessions
-        by their own key (and duration, when the end time matters) with all their locations."""
+        """Errors only (the email): render each distinct key once, with its first target (in the
+        order of the sessions and their locations), which names its error. A render that cannot be
+        spliced, or may overflow, is done again for each of its targets alone, in a second pass."""
         pair_keyed = bool(self.keyed[_PAIR])
-        # (session key, duration) -> a session of the group, and the locations of all of them;
-        # a render depends on its key alone, so any session of the group renders it
-        groups: dict[tuple[int, int | None], tuple[Entry[Session], set[str]]] = {}
+        Target = tuple[Entry[Session], str]
+        first: dict[tuple[int, int, int | None], Target] = {}
         getter, keys = self.session_getter, self.session_keys
         for entry in sessions:
             model = entry.model
             skey = keys.get(getter(model))
             if skey is None:
                 skey = self._session_key(model)
-            group = (skey, model.duration if pair_keyed else None)
-            found = groups.get(group)
-            if found is None:
-                groups[group] = (entry, set(model.locations))
-            else:
-                found[1].update(model.locations)
-        for (skey, _), (entry, location_ids) in groups.items():
-            for location_id in sorted(location_ids):
+            for location_id in model.locations:
                 pkey = self._place_key(location_id)
-                if pkey is None or self.stopped:
-                    continue
-                key = (skey, pkey, self._pair_key(location_id, entry.model.duration) if pair_keyed else None)
-                if key in self.renders:
-                    continue
-                rendered = self.renders[key] = self._render(self.samples.variables(entry, location_id))
-                if rendered.error is not None or rendered.parts is None or rendered.overflow:
-                    self._each_target(sessions, key, rendered)
+                if pkey is None:
+                    continue  # an unknown location: another rule reports it
+                pair = self._pair_key(location_id, model.duration) if pair_keyed else None
+                first.setdefault((skey, pkey, pair), (entry, location_id))
+        alone: set[tuple[int, int, int | None]] = set()
+        for key, (entry, location_id) in first.items():
+            if self.stopped:
+                break
+            rendered = self._render(self.samples.variables(entry, location_id))
+            if rendered.error is not None:
+                self._report(rendered.error, entry.name, location_id)
+            elif rendered.parts is None or rendered.overflow:
+                alone.add(key)
+        if alone:
+            self._each_target(sessions, alone)
         return self._found({}, sessions)
 
-    def _each_target(
-        self, sessions: list[Entry[Session]], key: tuple[int, int, int | None], rendered: _Render
-    ) -> None:
-        """The targets of ``key``: the first names its error; without one (its render cannot be
-        spliced, or may overflow), each is rendered alone."""
+    def _each_target(self, sessions: list[Entry[Session]], alone: set[tuple[int, int, int | None]]) -> None:
+        """Render alone each target whose key is in ``alone``."""
         pair_keyed = bool(self.keyed[_PAIR])
         for entry in sessions:
-            if self._session_key(entry.model) != key[0]:
-                continue
-            for location_id in entry.model.locations:
-                if self._place_key(location_id) != key[1]:
+            model = entry.model
+            skey = self._session_key(model)
+            for location_id in model.locations:
+                pkey = self._place_key(location_id)
+                if pkey is None:
                     continue
-                if pair_keyed and self._pair_key(location_id, entry.model.duration) != key[2]:
+                pair = self._pair_key(location_id, model.duration) if pair_keyed else None
+                if (skey, pkey, pair) not in alone:
                     continue
-                if rendered.error is not None:
-                    self._report(rendered.error, entry.name, location_id)
+                if self.stopped:
                     return
                 exact = self._render_exactly(self.samples.variables(entry, location_id))
                 if exact.error is not None:
@@ -380,31 +404,54 @@ class _ChannelCheck:
         """Errors, and the length of every SMS: the profile of a target's text is its session's
         slotted fields plus what its render and location add, so both are computed once.
 
-        With ``prefilter`` (lengths, and no field that depends on the duration), each session key
-        is first rendered at every location, which tells the most GSM-7 characters that a
-        session's own fields can add without passing the limit at any location (its *room*): the
-        sessions whose fields are plain GSM-7 text that fits, nearly all, are done there. A render
-        that fails meanwhile raises :class:`_Irregular`.
+        With ``prefilter`` (lengths, and no field that depends on the duration), a session key
+        shared by enough sessions is rendered at every location, which tells the most GSM-7
+        characters that a session's own fields can add without passing the limit at any location
+        (its *room*): the sessions whose fields are plain GSM-7 text that fits, nearly all, are
+        done there. A key is looked at everywhere only once its sessions have visited as many
+        locations as there are (a key of one session, as when a template reads its name, would
+        otherwise cost every location for every session). A render that fails while looking
+        ahead (:class:`_Irregular`) turns the prefilter off from that session on.
         """
         overlong: dict[str, list[tuple[str, SmsLength, str]]] = {}
         getter, keys = self.session_getter, self.session_keys
-        places: dict[int, dict[Any, _Place]] = {}
-        rooms: dict[int, tuple[tuple[tuple[str, str, int], ...], int] | None] = {}
+        skeys = []
         for entry in sessions:
+            skey = keys.get(getter(entry.model))
+            skeys.append(self._session_key(entry.model) if skey is None else skey)
+        sharing = Counter(skeys)
+        places: dict[int, dict[Any, _Place]] = {}  # what the renders of a shared key add up to
+        rooms: dict[int, tuple[tuple[tuple[str, str, int], ...], int] | None] = {}
+        visits: dict[int, int] = {}
+        everywhere = len(self.samples.locations)
+        for entry, skey in zip(sessions, skeys, strict=True):
             model = entry.model
-            skey = keys.get(getter(model))
-            if skey is None:
-                skey = self._session_key(model)
-            known = places.get(skey)
+            # a key of one session is rendered, counted and forgotten: at 100,000 sessions a
+            # template that reads each one's name would otherwise hold every render
+            shared = sharing[skey] > 1
+            known = places.get(skey) if shared else None
             if known is None:
-                known = places[skey] = {}
-                if prefilter:
-                    rooms[skey] = self._room(skey, entry, known)
+                known = {}
+                if shared:
+                    places[skey] = known
             if prefilter:
-                fits = rooms[skey]
-                if fits is not None and _plain_length(fits[0], model) <= fits[1]:
-                    continue  # within the limit at every location
-            self._sms_targets(entry, skey, known, overlong, lengths)
+                try:
+                    if skey in rooms:
+                        fits = rooms[skey]
+                        if fits is not None and _plain_length(fits[0], model) <= fits[1]:
+                            continue  # within the limit at every location
+                    else:
+                        visited = visits[skey] = visits.get(skey, 0) + len(model.locations)
+                        if visited >= everywhere:
+                            fits = rooms[skey] = self._room(skey, entry, known, shared)
+                            if fits is not None and _plain_length(fits[0], model) <= fits[1]:
+                                continue
+                except _Irregular:
+                    # A render failed while looking ahead: from here on, go by each session in
+                    # turn, so that errors are found (and named) exactly as they come. The
+                    # sessions before were reported exactly, or had no error at any location.
+                    prefilter = False
+            self._sms_targets(entry, skey, known, overlong, lengths, shared)
         return self._found(overlong, sessions)
 
     def _sms_targets(
@@ -414,8 +461,10 @@ class _ChannelCheck:
         known: dict[Any, _Place],
         overlong: dict[str, list[tuple[str, SmsLength, str]]],
         lengths: bool,
+        keep: bool = True,
     ) -> None:
-        """One session's SMS at each of its locations: errors, and those too long."""
+        """One session's SMS at each of its locations: errors, and those too long (``keep``:
+        the renders are kept for other sessions of the key)."""
         model = entry.model
         samples, limit, pair_keyed = self.samples, self.max_segments, bool(self.keyed[_PAIR])
         signature: tuple[tuple[str, str, int], ...] | None = None
@@ -424,7 +473,7 @@ class _ChannelCheck:
             place_id = (location_id, model.duration) if pair_keyed else location_id
             place = known.get(place_id)
             if place is None:
-                place = known[place_id] = self._place(skey, entry, location_id)
+                place = known[place_id] = self._place(skey, entry, location_id, keep)
             if place.rendered is None:
                 continue
             if place.packed is not None:
@@ -437,6 +486,8 @@ class _ChannelCheck:
                     continue  # exact: even this bound is within the limit
             rendered = place.rendered
             if rendered.error is None and rendered.sms is None:  # not spliced, or it may overflow
+                if self.stopped:
+                    return
                 rendered = self._render_exactly(samples.variables(entry, location_id))
             if rendered.error is not None:
                 self._report(rendered.error, entry.name, location_id)
@@ -449,7 +500,7 @@ class _ChannelCheck:
                 overlong.setdefault(entry.name, []).append((location_id, length, text))
 
     def _room(
-        self, skey: int, entry: Entry[Session], known: dict[Any, _Place]
+        self, skey: int, entry: Entry[Session], known: dict[Any, _Place], keep: bool = True
     ) -> tuple[tuple[tuple[str, str, int], ...], int] | None:
         """The session fields that the renders of ``skey`` slot, and how many GSM-7 characters
         they can add up to and stay within the limit at every location (None when that cannot be
@@ -459,7 +510,7 @@ class _ChannelCheck:
         for location_id in self.samples.locations:
             place = known.get(location_id)
             if place is None:
-                place = known[location_id] = self._place(skey, entry, location_id)
+                place = known[location_id] = self._place(skey, entry, location_id, keep)
             rendered = place.rendered
             if rendered is None or rendered.error is not None:
                 raise _Irregular
@@ -475,9 +526,9 @@ class _ChannelCheck:
             return None
         return signature, least
 
-    def _place(self, skey: int, entry: Entry[Session], location_id: str) -> _Place:
-        """The render of the sessions with key ``skey`` at a location, and what it adds up to
-        there without the session's own fields."""
+    def _place(self, skey: int, entry: Entry[Session], location_id: str, keep: bool = True) -> _Place:
+        """The render of the sessions with key ``skey`` at a location (kept for the others with
+        ``keep``), and what it adds up to there without the session's own fields."""
         pkey = self._place_key(location_id)
         if pkey is None or self.stopped:
             return _Place(None)
@@ -485,7 +536,9 @@ class _ChannelCheck:
         key = (skey, pkey, pair)
         rendered = self.renders.get(key)
         if rendered is None:
-            rendered = self.renders[key] = self._render(self.samples.variables(entry, location_id))
+            rendered = self._render(self.samples.variables(entry, location_id))
+            if keep:
+                self.renders[key] = rendered
         counts = rendered.sms
         if counts is None or rendered.error is not None:
             return _Place(rendered)
@@ -538,7 +591,7 @@ class _ChannelCheck:
         slots: list[FieldPath] = []
         objects = {name: getattr(variables, name) for name in VARIABLES}
         for path in self.spliced:
-            value = getattr(objects[path[0]], path[1], _MISSING)
+            value = getattr(objects[path[0]], path[1]) if path[1] in FIELDS[path[0]] else _MISSING
             if value is _MISSING or (self.dependence.keys.get(path) is Key.TRUTH and not value):
                 continue  # falsy values are part of the key: the same for every target sharing it
             objects[path[0]] = objects[path[0]]._replace(**{path[1]: _Slot(len(slots), True)})
@@ -552,7 +605,6 @@ class _ChannelCheck:
                 else:
                     parts[part] = pieces
         except ReminderError as exc:
-            self.stopped = self.stopped or exc.exhausted
             return _Render(None, slots, exc)
         rendered = _Render(parts, slots)
         if parts is not None:
@@ -582,6 +634,8 @@ class _ChannelCheck:
     def _profile(self, text: str) -> int:
         found = self.profiles.get(text)
         if found is None:
+            if len(self.profiles) >= _PROFILES_KEPT:
+                self.profiles.clear()  # texts of renders of one session each: not seen again
             found = self.profiles[text] = profile(text)
         return found
 
@@ -615,7 +669,6 @@ class _ChannelCheck:
             for part, block in self.parts:
                 parts[part] = [self.compiled.render(variables.as_dict(), self.locale, block)]
         except ReminderError as exc:
-            self.stopped = self.stopped or exc.exhausted
             return _Render(None, [], exc)
         return _Render(parts, [])
 
@@ -630,6 +683,9 @@ class _ChannelCheck:
     # -- reporting -----------------------------------------------------------------------------------
 
     def _report(self, error: ReminderError, session: str, location_id: str) -> None:
+        """Report ``error``, found rendering a real (session, location); a breach of the bounds
+        stops the template: nothing more is rendered with it."""
+        self.stopped = self.stopped or error.stops
         key = (error.path, error.line, error.problem)
         if key in self.errors or len(self.errors) >= MAX_ERRORS_PER_TEMPLATE:
             return

@@ -1,7 +1,14 @@
-"""Reminders for people to read: what ``sessconf render`` shows (SPEC §4, §5)."""
+"""Reminders for people to read: what ``sessconf render`` shows (SPEC §4, §5).
+
+Each render is bounded, and so are all the renders of one call together (one
+:class:`~sessconf.reminders.sandbox.Allowance` per template). With a template from the repository,
+they run in one bounded worker (:mod:`sessconf.reminders.worker`), whose memory and time the
+operating system limits.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -9,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sessconf.loader import Entry, Repository
 from sessconf.model import Session
-from sessconf.reminders import dates
+from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.sms import SmsLength, sms_length
 from sessconf.reminders.templates import (
     CHANNELS,
@@ -86,6 +93,48 @@ class Renderer:
     ) -> Reminder:
         """Raises :class:`ReminderError` for a template that fails, ``SessconfError`` for a start
         time that does not exist or is ambiguous at the location."""
+        (found,) = self.render_all(
+            [(session, location_id)], start=start, first_name=first_name, last_name=last_name
+        )
+        return found
+
+    def render_all(
+        self,
+        targets: Sequence[tuple[Entry[Session], str]],
+        *,
+        start: str | None = None,
+        first_name: str = SAMPLE_FIRST_NAME,
+        last_name: str = SAMPLE_LAST_NAME,
+    ) -> list[Reminder]:
+        """The reminders of each (session, location id), as :meth:`render`; in a bounded worker
+        when a template comes from the repository."""
+
+        def render_each() -> list[Reminder]:
+            for compiled in self.templates.values():
+                compiled.allowance = sandbox.Allowance()
+            return [
+                self._render(entry, location_id, start, first_name, last_name)
+                for entry, location_id in targets
+            ]
+
+        # Babel reads the locale's data on first use: before the renders' clocks run
+        dates.format_datetime(next_day(ZoneInfo("UTC")), self.locale)
+        if all(compiled.source.builtin for compiled in self.templates.values()) or not worker.available():
+            return render_each()
+
+        def bounded() -> list[Reminder]:
+            sandbox.use_timers()
+            return render_each()
+
+        try:
+            return worker.run(bounded)
+        except worker.WorkerStopped as exc:
+            path = next(c.path for c in self.templates.values() if not c.source.builtin)
+            raise ReminderError(path, 1, f"rendering this template was stopped: {exc}") from None
+
+    def _render(
+        self, session: Entry[Session], location_id: str, start: str | None, first_name: str, last_name: str
+    ) -> Reminder:
         location = self.repo.locations[location_id].model
         zone = ZoneInfo(location.timezone)
         when = parse_start(start, zone) if start is not None else next_day(zone)

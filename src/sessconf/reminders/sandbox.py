@@ -20,23 +20,38 @@ so rendering is bounded, not merely sandboxed:
   The size of a list counts what it holds, recursively: ``[a, a]`` weighs twice ``a``, so no
   structure can hide an exponential expansion from ``string`` or ``tojson``.
 - An **output cap** (:data:`OUTPUT_CAP`) on what one render produces.
+- A **deadline**: a render may take :data:`RENDER_SECONDS`, and the renders of one template by one
+  command (see :class:`Allowance`) :data:`TEMPLATE_SECONDS` together. The clock is read at each
+  operation charged; in a bounded worker (:mod:`sessconf.reminders.worker`, where templates from
+  the repository are rendered) a CPU-time timer also interrupts a single slow filter call.
 
-A breach raises :class:`BoundsError`; :func:`failure` turns any exception of a render into the
-template line and a message.
+The budget and the cap are estimates; the deadline, and the worker's memory limit, are what
+holds when an estimate is wrong. No global is a type that a template could reach into
+(``dict.update(d, ...)`` would change a value after it was measured): templates read no
+attribute of a type. A breach raises :class:`BoundsError`; :func:`failure` turns any exception of
+a render into the template line and a message.
+
+The code generator routes literals, loops and operators through the budget by extending
+Jinja2's ``CodeGenerator`` and ``Environment._generate``, which are not public API:
+``pyproject.toml`` pins Jinja2 to the minor release this is tested with (3.1).
 """
 
 from __future__ import annotations
 
+import math
 import re
+import signal
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import time as clock
+from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sequence
+from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, update_wrapper, wraps
 from types import BuiltinMethodType, MethodType, TracebackType
 from typing import Any, cast
 
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, operators
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
@@ -54,6 +69,8 @@ VALUE_CAP = 100_000
 OUTPUT_CAP = 20_000
 MAX_INT_BITS = 4096
 MAX_SOURCE = 64 * 1024
+RENDER_SECONDS = 1.0
+TEMPLATE_SECONDS = 5.0
 
 _REMOVED_FILTERS = {"random", "urlize"}
 _BLOCKED_STR_METHODS = {"translate", "maketrans", "encode"}
@@ -68,26 +85,29 @@ _PLAIN_FIELDS = {cls: frozenset(FIELDS[name]) for name, cls in VARIABLES.items()
 
 
 class BoundsError(SecurityError):
-    """A render went past one of its bounds (operations, value size, output size).
+    """A render went past one of its bounds (operations, value size, output size, time).
 
-    ``exhausted`` tells a render that ran out of operations: it took a while to fail, and a
-    caller rendering many inputs may prefer to stop there.
+    A caller rendering many inputs with one template stops at the first: the next would most
+    likely breach it again, and cost as much to find out.
     """
 
-    def __init__(self, message: str, line: int | None = None, *, exhausted: bool = False) -> None:
+    def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
-        self.exhausted = exhausted
 
 
 class _Budget:
-    """What one render may still spend, and the sizes of the lists and dicts it has made."""
+    """What one render may still spend, its deadline (``time.monotonic()``), and the sizes of the
+    lists and dicts it has made."""
 
-    __slots__ = ("left", "locale", "weights")
+    __slots__ = ("deadline", "expired", "left", "locale", "slow", "weights")
 
     def __init__(self, locale: str) -> None:
         self.left = OPERATION_BUDGET
         self.locale = locale
+        self.deadline = math.inf
+        self.expired = False  # the timer stopped the render (whatever it raised after)
+        self.slow = _SLOW  # what passing the deadline means
         # id -> (object, weight); the object is kept so that its id is not reused meanwhile
         self.weights: dict[int, tuple[object, int]] = {}
 
@@ -109,50 +129,65 @@ def _charge(units: int) -> None:
         budget.left = 0
         raise BoundsError(
             f"the template needs more than {OPERATION_BUDGET:,} operations "
-            "(a loop, recursion or value far too large for a reminder)",
-            exhausted=True,
+            "(a loop, recursion or value far too large for a reminder)"
         )
+    if _now() > budget.deadline:
+        raise BoundsError(budget.slow)
+
+
+_now = clock.monotonic
+_SLOW = (
+    f"the template takes more than {RENDER_SECONDS:g} s to render "
+    "(a loop or filter far too slow for a reminder)"
+)
 
 
 def _too_large(what: str, size: int) -> BoundsError:
     return BoundsError(f"{what} would make a value of {size:,} characters or items (at most {VALUE_CAP:,})")
 
 
-_ATOMS = frozenset({int, float, bool, type(None), datetime, date, time, timedelta, *VARIABLES.values()})
+_ATOMS = frozenset({float, bool, type(None), datetime, date, time, timedelta, *VARIABLES.values()})
+_SMALL_INT = 1 << 64
 
 
 def weigh(value: object, inside: bool = False) -> int:
-    """The size of ``value``: characters of a text, items of a list or dict, counted recursively
-    (a list holding the same list twice weighs it twice). Raises :class:`BoundsError` past
-    :data:`VALUE_CAP`.
+    """The size of ``value``: characters of a text (or digits of a large number), items of a
+    list, dict, set or view (``dict.values()``), counted recursively (a list holding the same list
+    twice weighs it twice). Raises :class:`BoundsError` past :data:`VALUE_CAP`.
     """
     kind = type(value)
     if kind is str:
         return len(value)  # type: ignore[arg-type]
     if kind in _ATOMS:
         return 1
+    if isinstance(value, int):
+        return 1 if -_SMALL_INT < value < _SMALL_INT else value.bit_length() // 3  # about its digits
     if isinstance(value, str | bytes):
         return len(value)
-    if value is None or isinstance(value, int | float | date | time | timedelta):
+    if value is None or isinstance(value, float | date | time | timedelta | Undefined):
         return 1
     if isinstance(value, range):
         return len(value)
     if isinstance(value, Namespace):
         if inside:
             raise BoundsError("a namespace() cannot be put in a list, tuple or dict")
-        return 1
+        attrs: dict[str, Any] = object.__getattribute__(value, "_Namespace__attrs")
+        return 1 + sum(weigh(item, True) for item in attrs.values())  # it prints them
     if isinstance(value, Cycler):
         return weigh(value.items, inside)
-    if not isinstance(value, list | tuple | dict | set | frozenset):
+    if isinstance(value, list | tuple | set | frozenset):
+        items: Iterable[object] = value
+    elif isinstance(value, dict | Mapping):
+        items = (item for pair in value.items() for item in pair)
+    elif isinstance(value, MappingView | AbstractSet | Sequence):
+        items = cast(Iterable[object], value)  # a dict view holds what its dict does, and prints it
+    else:
         return 1
     memo = _budget().weights
     known = memo.get(id(value))
     if known is not None and known[0] is value:
         return known[1]
     total = 1
-    items: Iterable[object] = (
-        (item for pair in value.items() for item in pair) if isinstance(value, dict) else value
-    )
     for item in items:
         total += weigh(item, True)
         if total > VALUE_CAP:
@@ -553,21 +588,31 @@ class ReminderEnvironment(ImmutableSandboxedEnvironment):
             "namespace": _Namespace,
         }
 
-    # What templates may read.
+    # What templates may read: no attribute of a type (``dict.update(d, x)`` would change a dict
+    # after it was measured, ``namespace.mro()`` reaches Python's internals), and of the
+    # variables, their fields only (``session.index`` is a tuple method, not a field).
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if isinstance(obj, _DATE_TYPES) or (isinstance(obj, type) and issubclass(obj, _DATE_TYPES)):
-            return attr in _DATE_FIELDS and not isinstance(obj, type)
+        if isinstance(obj, type):
+            return False
+        if isinstance(obj, _DATE_TYPES):
+            return attr in _DATE_FIELDS
         if isinstance(obj, str | bytes) and attr in _BLOCKED_STR_METHODS:
             return False
         return bool(super().is_safe_attribute(obj, attr, value))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         fields = _PLAIN_FIELDS.get(type(obj))
-        if fields is not None and attribute in fields:
-            return getattr(obj, attribute)  # a field of the reminder's variables: plain data
+        if fields is not None:
+            if attribute in fields:
+                return getattr(obj, attribute)  # a field of the reminder's variables: plain data
+            if not self.is_safe_attribute(obj, attribute, None):
+                return self.unsafe_undefined(obj, attribute)
+            return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(argument) is str and type(obj) in _PLAIN_FIELDS:
+            return self.getattr(obj, argument)
         value = super().getitem(self.charge_size(obj), self.charge_size(argument))
         return self.charge_size(value) if isinstance(argument, slice) else value
 
@@ -630,7 +675,7 @@ class ReminderEnvironment(ImmutableSandboxedEnvironment):
         budget = _budget()
         for item in iterable:
             budget.left -= cost
-            if budget.left < 0:
+            if budget.left < 0 or _now() > budget.deadline:
                 _charge(0)
             yield item
 
@@ -668,10 +713,23 @@ class ReminderEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _finalize(value: Any) -> Any:
-    size = len(value) if type(value) is str else weigh(value)
+    """What ``{{ value }}`` outputs, charged for its size as printed (a value prints larger than
+    it weighs: a date, a number), which bounds what all outputs together hold in memory."""
+    if isinstance(value, str):
+        size = len(value)
+    elif hasattr(value, "__html__"):  # printed as it is (lint's placeholders)
+        size = len(str(value))
+    else:
+        weigh(value)  # refuses what is past the value cap before printing it
+        value = str(value)
+        size = len(value)
     if size >= COST_UNIT:
-        _charge(size // COST_UNIT)  # bounds what all outputs together hold in memory
+        _charge(size // COST_UNIT)
     return value
+
+
+def _too_long(line: int | None = None) -> BoundsError:
+    return BoundsError(f"the output is longer than {OUTPUT_CAP:,} characters", line)
 
 
 @cache
@@ -711,40 +769,130 @@ def compile_template(
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
-def render_part(template: Any, variables: Mapping[str, Any], locale: str, block: str | None = None) -> str:
-    """Render ``template`` (or one of its blocks) within the bounds, with its own budget."""
-    token = _ACTIVE.set(_Budget(locale))
+class Allowance:
+    """The time that the renders of one template may still take together (at most ``seconds``):
+    lint's reminder check, or ``sessconf render --all``, however many sessions they render.
+
+    In a bounded worker (after :func:`use_timers`), render times are CPU time, and a timer stops a
+    render at its deadline even inside a single slow call; elsewhere they are wall-clock time,
+    checked at each operation charged.
+    """
+
+    __slots__ = ("_span", "_started", "left", "seconds")
+
+    def __init__(self, seconds: float = TEMPLATE_SECONDS) -> None:
+        self.seconds = seconds
+        self.left = seconds
+        self._started = 0.0
+        self._span = 0.0
+
+    def begin(self, budget: _Budget) -> None:
+        """Start a render: set its deadline (``time.monotonic()``); raises :class:`BoundsError`
+        when the allowance is spent."""
+        spent = (
+            f"rendering this template for every session takes more than {self.seconds:g} s in all "
+            "(too slow for so many reminders)"
+        )
+        if self.left <= 0:
+            raise BoundsError(spent)
+        span = min(RENDER_SECONDS, self.left)
+        if span < RENDER_SECONDS:
+            budget.slow = spent
+        if _TIMERS:
+            self._span = span
+            signal.setitimer(signal.ITIMER_PROF, span)
+            return
+        self._started = _now()
+        budget.deadline = self._started + span
+
+    def end(self) -> None:
+        if _TIMERS:
+            remaining, _ = signal.setitimer(signal.ITIMER_PROF, 0)
+            self.left -= self._span - remaining
+        else:
+            self.left -= _now() - self._started
+
+
+_TIMERS = False  # in a bounded worker: render times are CPU time, enforced by SIGPROF
+
+
+def use_timers() -> None:
+    """Enforce render deadlines with a CPU-time timer (``SIGPROF``), which also interrupts a slow
+    filter call: for a process of its own, such as a bounded worker, whose signals it owns."""
+    global _TIMERS
+
+    def expired(signum: int, frame: Any) -> None:
+        budget = _ACTIVE.get()
+        if budget is not None:
+            # Raised wherever the render is: code there may swallow it (``except Exception``), so
+            # the next charge raises again, and the render fails with this error whatever happens.
+            budget.deadline = -math.inf
+            budget.expired = True
+            raise BoundsError(budget.slow)
+
+    signal.signal(signal.SIGPROF, expired)
+    _TIMERS = True
+
+
+def render_part(
+    template: Any,
+    variables: Mapping[str, Any],
+    locale: str,
+    block: str | None = None,
+    allowance: Allowance | None = None,
+) -> str:
+    """Render ``template`` (or one of its blocks) within the bounds, with its own budget, and
+    within ``allowance`` (the time left for the renders of this template) when given."""
+    if allowance is None:
+        allowance = Allowance(RENDER_SECONDS)
+    budget = _Budget(locale)
+    token = _ACTIVE.set(budget)
     try:
-        function = template.root_render_func if block is None else template.blocks[block]
-        # Everything output was charged for its size, so the whole output is bounded by the
-        # budget; the cap is checked after, and a render that passes it is re-run to find where.
-        output = "".join(function(template.new_context(variables)))
-        if len(output) > OUTPUT_CAP:
-            _ACTIVE.set(_Budget(locale))
-            generator = function(template.new_context(variables))
-            total = 0
-            for piece in generator:
-                total += len(piece)
-                if total > OUTPUT_CAP:
-                    frame = generator.gi_frame
-                    line = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None
-                    raise BoundsError(f"the output is longer than {OUTPUT_CAP:,} characters", line)
+        allowance.begin(budget)
+        try:
+            output = _render(template, variables, budget, block)
+        except Exception as exc:
+            if budget.expired:  # at the line where the timer stopped it
+                raise BoundsError(budget.slow, _line_in_template(exc.__traceback__)) from None
+            raise
+        finally:
+            allowance.end()
+        if budget.expired:
+            raise BoundsError(budget.slow)
         return output
     finally:
         _ACTIVE.reset(token)
+
+
+def _render(template: Any, variables: Mapping[str, Any], budget: _Budget, block: str | None) -> str:
+    function = template.root_render_func if block is None else template.blocks[block]
+    # Everything output was charged for its size, so the whole output is bounded by the budget;
+    # the cap is checked after, and a render that passes it is re-run to find where.
+    output = "".join(function(template.new_context(variables)))
+    if len(output) > OUTPUT_CAP:
+        budget.left, budget.weights = OPERATION_BUDGET, {}
+        generator = function(template.new_context(variables))
+        total = 0
+        for piece in generator:
+            total += len(piece)
+            if total > OUTPUT_CAP:
+                frame = generator.gi_frame
+                line = template.get_corresponding_lineno(frame.f_lineno) if frame is not None else None
+                raise _too_long(line)
+    return output
 
 
 def failure(exc: BaseException, template: Any = None) -> tuple[int, str]:
     """The template line (1 when unknown) and a message for an exception raised by a render."""
     if isinstance(exc, TemplateSyntaxError):
         return exc.lineno or 1, exc.message or str(exc)
-    line = exc.line if isinstance(exc, BoundsError) else None
+    line = exc.line if isinstance(exc, BoundsError) else None  # may be known without a traceback
     if line is None:
         line = _line_in_template(exc.__traceback__)
     if isinstance(exc, RecursionError):
         message = "too deeply nested (a macro or block calling itself without end, or deep brackets)"
     elif isinstance(exc, MemoryError):
-        message = "out of memory"
+        message = "out of memory (the template makes values far too large for a reminder)"
     elif isinstance(exc, SecurityError) or type(exc).__module__.startswith("jinja2"):
         message = str(exc)
     else:
@@ -766,7 +914,10 @@ __all__ = [
     "COST_UNIT",
     "OPERATION_BUDGET",
     "OUTPUT_CAP",
+    "RENDER_SECONDS",
+    "TEMPLATE_SECONDS",
     "VALUE_CAP",
+    "Allowance",
     "BoundsError",
     "ReminderEnvironment",
     "compile_template",
@@ -774,5 +925,6 @@ __all__ = [
     "failure",
     "parse_template",
     "render_part",
+    "use_timers",
     "weigh",
 ]

@@ -9,6 +9,8 @@ Rendered text is trimmed; a subject is one line.
 
 from __future__ import annotations
 
+import os
+import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -16,19 +18,41 @@ from typing import Any, NamedTuple
 from sessconf.errors import SessconfError
 from sessconf.reminders import sandbox
 from sessconf.reminders.analysis import analyse
-from sessconf.reminders.builtin import BUILT_IN_LOCALES, CHANNELS, OVERRIDES, TEMPLATES_DIR, Channel
+from sessconf.reminders.builtin import (
+    BUILT_IN_LOCALES,
+    CHANNELS,
+    OVERRIDES,
+    TEMPLATES_DIR,
+    Channel,
+    entry_message,
+    entry_problem,
+    has_override,
+)
 from sessconf.reminders.variables import ReminderVars
 
 EMAIL_BLOCKS = ("subject", "body")
 
 
 class ReminderError(SessconfError):
-    """A reminder template that cannot be read, compiled or rendered, at ``path:line``."""
+    """A reminder template that cannot be read, compiled or rendered, at ``path:line``.
 
-    def __init__(self, path: Path, line: int, message: str, hint: str | None = None) -> None:
+    ``stops`` tells a breach of the sandbox's bounds (operations, size, time, memory, nesting):
+    rendering the template for other sessions would most likely breach it again.
+    """
+
+    def __init__(
+        self, path: Path, line: int, message: str, hint: str | None = None, *, stops: bool = False
+    ) -> None:
         super().__init__(f"{path}:{line}: {message}", hint)
         self.path, self.line, self.problem = path, line, message
-        self.exhausted = False  # the render ran out of operations (it took a while to fail)
+        self.stops = stops
+
+    def __reduce__(self) -> Any:  # crosses the bounded worker's pipe whole
+        return (_rebuild, (self.path, self.line, self.problem, self.hint, self.stops))
+
+
+def _rebuild(path: Path, line: int, problem: str, hint: str | None, stops: bool) -> ReminderError:
+    return ReminderError(path, line, problem, hint, stops=stops)
 
 
 class TemplateSource(NamedTuple):
@@ -53,10 +77,11 @@ def built_in_path(channel: Channel, locale: str) -> Path | None:
 
 
 def load_source(root: Path, channel: Channel, locale: str) -> TemplateSource:
-    """The template ``channel`` uses in the repository at ``root``; raises :class:`ReminderError`."""
+    """The template ``channel`` uses in the repository at ``root``; raises :class:`ReminderError`
+    (also for an override that is not a regular file: a folder, FIFO, device, link loop...)."""
     override = root / TEMPLATES_DIR / OVERRIDES[channel]
-    if override.is_file():
-        return TemplateSource(channel, override, _read(override), False)
+    if has_override(root, channel):
+        return TemplateSource(channel, override, _read(override, root), False)
     path = built_in_path(channel, locale)
     if path is None:
         raise ReminderError(
@@ -68,11 +93,30 @@ def load_source(root: Path, channel: Channel, locale: str) -> TemplateSource:
     return TemplateSource(channel, path, path.read_text(encoding="utf-8"), True)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, root: Path) -> str:
+    """The text of an override: a regular file of the repository at ``root``, opened without
+    blocking (a FIFO swapped in after the check is refused by ``fstat``), read up to the size
+    cap."""
     try:
-        raw = path.read_bytes()
+        problem = entry_problem(path, root)
+    except FileNotFoundError:
+        problem = "gone (it was removed while being read)"
+    if problem is not None:
+        raise ReminderError(path, 1, entry_message(path.name, problem), "write the template as a plain file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ReminderError(path, 1, entry_message(path.name, "not a regular file"))
+            chunks, size = [], 0
+            while size <= sandbox.MAX_SOURCE and (chunk := os.read(fd, sandbox.MAX_SOURCE + 1 - size)):
+                chunks.append(chunk)
+                size += len(chunk)
+            raw = b"".join(chunks)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        raise ReminderError(path, 1, f"cannot read the template: {exc.strerror}") from None
+        raise ReminderError(path, 1, f"cannot read the template: {exc.strerror or exc}") from None
     if len(raw) > sandbox.MAX_SOURCE:
         raise ReminderError(path, 1, f"the template is larger than {sandbox.MAX_SOURCE // 1024} KiB")
     try:
@@ -87,6 +131,7 @@ class CompiledTemplate:
     def __init__(self, source: TemplateSource) -> None:
         self.source = source
         self.path = source.path
+        self.allowance: sandbox.Allowance | None = None
         name, path = f"reminder.{source.channel}", str(source.path)
         try:
             tree = sandbox.parse_template(source.text, name, path)
@@ -112,9 +157,8 @@ class CompiledTemplate:
 
     def error(self, exc: BaseException) -> ReminderError:
         line, message = sandbox.failure(exc)
-        error = ReminderError(self.path, line, message)
-        error.exhausted = isinstance(exc, sandbox.BoundsError) and exc.exhausted
-        return error
+        stops = isinstance(exc, sandbox.BoundsError | MemoryError | RecursionError)
+        return ReminderError(self.path, line, message, stops=stops)
 
     def render_sms(self, variables: ReminderVars, locale: str) -> str:
         return self.render(variables.as_dict(), locale).strip()
@@ -128,9 +172,10 @@ class CompiledTemplate:
 
     def render(self, values: dict[str, Any], locale: str, block: str | None = None) -> str:
         """One part (the ``html`` block is autoescaped), untrimmed; raises :class:`ReminderError`
-        at the template's line."""
+        at the template's line. Within :attr:`allowance`, when set: the time left for all the
+        renders of this template."""
         try:
-            return sandbox.render_part(self.template, values, locale, block)
+            return sandbox.render_part(self.template, values, locale, block, self.allowance)
         except Exception as exc:
             raise self.error(exc) from None
 

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean
-from sessconf.reminders.builtin import CHANNELS, OVERRIDES, TEMPLATES_DIR, cannot_fail
+from sessconf.reminders.builtin import (
+    CHANNELS,
+    OVERRIDES,
+    TEMPLATES_DIR,
+    cannot_fail,
+    entry_message,
+    entry_problem,
+)
 from sessconf.rules import check, turned_off
 
 if TYPE_CHECKING:
@@ -36,16 +44,29 @@ def reminder_error(repo: Repository) -> Iterator[Diagnostic]:
     """A reminder template that cannot be rendered.
 
     A syntax error, an undefined variable, something templates may not do (reach Python internals,
-    include a file, ...) or a bound of the sandbox breached (operations, value size, output size),
-    reported at the template's line: the override in ``templates/``, or the built-in template.
-    Lint renders both channels for every bookable session at each of its locations, so an error
-    that only some data trigger (a missing address, a video session) is found too. (The built-in
-    templates render for any valid data with the locales they are written for and a clinic name of
-    up to 500 characters: lint then renders them only to count SMS segments.) A ``locale`` that
-    Babel does not know, or with no built-in templates and no override, is reported here.
+    include a file, ...) or a bound of the sandbox breached (operations, value size, output size,
+    time, memory), reported at the template's line: the override in ``templates/``, or the
+    built-in template. Lint renders both channels for every bookable session at each of its
+    locations, so an error that only some data trigger (a missing address, a video session) is
+    found too; the first breach of a bound stops that template (it is reported once), and all the
+    renders of one template take a few seconds at most, however many sessions there are. (The
+    built-in templates render for any valid data with the locales they are written for and a
+    clinic name of up to 500 characters: lint then renders them only to count SMS segments.) A
+    ``locale`` that Babel does not know, or with no built-in templates and no override, is
+    reported here, and so is an entry of ``templates/`` that is not a regular file (a folder, FIFO,
+    device, socket, broken link or link loop), or a ``templates`` that is not a readable folder: a
+    template that cannot be read is never silently replaced by the built-in one.
     """
+    unreadable = set()
+    for diagnostic in _entries(repo).problems:
+        unreadable.add(diagnostic.path)
+        yield diagnostic
     lengths = sms_too_long.code not in turned_off(repo)  # one pass for both rules
-    yield from (d for d in _findings(repo, lengths=lengths) if d.code == reminder_error.code)
+    for diagnostic in _findings(repo, lengths=lengths):
+        # an override that cannot be read (or sits in a folder that cannot) is reported above
+        path = diagnostic.path
+        if diagnostic.code == reminder_error.code and not {path, path.parent} & unreadable:
+            yield diagnostic
 
 
 @check("SC402", "sms-too-long", severity=Severity.WARNING, changeable=True)
@@ -68,17 +89,12 @@ def unknown_template(repo: Repository) -> Iterator[Diagnostic]:
     The overrides are ``templates/reminder.sms.j2`` and ``templates/reminder.email.j2``; a
     misspelt name would silently leave the built-in template in use.
     """
-    folder = repo.root / TEMPLATES_DIR
-    try:
-        with os.scandir(folder) as it:
-            names = sorted(item.name for item in it if item.is_file())
-    except OSError:  # no templates/ folder, the usual case
-        return
     listing = " and ".join(TEMPLATE_FILES)
-    for name in names:
-        if name not in TEMPLATE_FILES and not name.startswith("."):
+    for path in _entries(repo).files:
+        name = path.name
+        if name not in TEMPLATE_FILES:
             yield unknown_template.at(
-                folder / name,
+                path,
                 (1, 1),
                 f"'{TEMPLATES_DIR}/{name}' is not a reminder template and is not used",
                 did_you_mean(name, TEMPLATE_FILES) or f"the templates are {listing}",
@@ -88,6 +104,52 @@ def unknown_template(repo: Repository) -> Iterator[Diagnostic]:
 # Declared by the check functions above; the names under which the rest of sessconf knows them.
 REMINDER_ERROR = reminder_error
 UNKNOWN_TEMPLATE = unknown_template
+
+
+class _Entries(NamedTuple):
+    files: list[Path]  # the regular files (not hidden)
+    problems: list[Diagnostic]  # SC401 for what is not a regular file, or cannot be read
+
+
+def _entries(repo: Repository) -> _Entries:
+    """What ``templates/`` holds, looked at once (never opening an entry that is not a regular
+    file, so a FIFO or a device cannot block lint)."""
+    found: _Entries | None = repo.cache.get("reminders:entries")
+    if found is None:
+        found = repo.cache["reminders:entries"] = _scan(repo.root / TEMPLATES_DIR)
+    return found
+
+
+def _scan(folder: Path) -> _Entries:
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    try:
+        kind = entry_problem(folder) or "a file"
+    except FileNotFoundError:  # no templates/ folder, the usual case
+        return _Entries(files, problems)
+    message = f"'{TEMPLATES_DIR}' is {kind}, not a folder"
+    if kind == "a folder":
+        try:
+            with os.scandir(folder) as it:
+                names = sorted(item.name for item in it if not item.name.startswith("."))
+        except OSError as exc:
+            message = f"cannot read the folder '{TEMPLATES_DIR}': {exc.strerror or exc}"
+        else:
+            for name in names:
+                try:
+                    entry = entry_problem(folder / name, folder.parent)
+                except FileNotFoundError:  # removed meanwhile
+                    continue
+                if entry is None:
+                    files.append(folder / name)
+                else:
+                    hint = "write the template as a plain file" if name in TEMPLATE_FILES else None
+                    message = entry_message(name, entry)
+                    problems.append(reminder_error.at(folder / name, (1, 1), message, hint))
+            return _Entries(files, problems)
+    templates = " and ".join(f"{TEMPLATES_DIR}/{name}" for name in TEMPLATE_FILES)
+    problems.append(reminder_error.at(folder, (1, 1), message, f"the templates are {templates}"))
+    return _Entries(files, problems)
 
 
 def _findings(repo: Repository, *, lengths: bool) -> list[Diagnostic]:
