@@ -18,7 +18,7 @@ from sessconf.loader import Repository
 from sessconf.plan import Plan, compute_plan
 from sessconf.state import ConfigState, from_repository
 from sessconf.store.snapshot import SchemaStatus, Snapshot
-from sessconf.store.url import StoreUrl
+from sessconf.store.url import Source, StoreUrl
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -53,8 +53,10 @@ class ApplyResult:
 
 
 class Store:
-    def __init__(self, url: StoreUrl, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
-        self.url = url
+    """A store: ``Store("sqlite:///clinic.db")``, or a :class:`StoreUrl` resolved as SPEC §4 says."""
+
+    def __init__(self, url: StoreUrl | str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.url = url if isinstance(url, StoreUrl) else StoreUrl(url, Source.API)
         self.lock_timeout = lock_timeout
         self._db: Database | None = None
 

@@ -48,6 +48,7 @@ class Source(StrEnum):
     ENV = "SESSCONF_STORE"
     SETTINGS = "pyproject.toml"
     DEFAULT = "default"
+    API = "Store()"  # given to the Python API as text
 
     @property
     def where(self) -> str:
@@ -56,6 +57,7 @@ class Source(StrEnum):
             Source.ENV: f"${ENV_VAR}",
             Source.SETTINGS: "[tool.sessconf] store in pyproject.toml",
             Source.DEFAULT: "the default store",
+            Source.API: "the URL given to Store()",
         }[self]
 
 
