@@ -485,7 +485,7 @@ def profile(corpus_dir: Path, jobs: int, top: int) -> None:
     import pstats
 
     def lint_once() -> None:
-        from sessconf.lint import lint
+        from sessconf.lint.engine import lint
         from sessconf.output import Context, render
 
         result = lint(corpus_dir, jobs=jobs)

@@ -88,10 +88,10 @@ def generate(root: Path, sessions: int, seed: int = 7) -> None:
 def bench_rendering(root: Path, pairs: int) -> float:
     import jinja2
 
-    from sessconf.loader import load_repository
     from sessconf.reminders import dates, sandbox
     from sessconf.reminders.templates import built_in_path
     from sessconf.reminders.variables import reminder_vars
+    from sessconf.repository.load import load_repository
 
     repo = load_repository(root)
     data = []
@@ -182,9 +182,9 @@ main()
 
 LINT_WITHOUT_REMINDERS = """
 import dataclasses, sys
-from sessconf.rules import REGISTRY, all_rules
-all_rules()
-REGISTRY["SC402"] = dataclasses.replace(REGISTRY["SC402"], check=None)
+from sessconf.codes import CODES, all_codes
+all_codes()
+CODES["SC402"] = dataclasses.replace(CODES["SC402"], check=None)
 from sessconf.cli.main import main
 sys.argv = ["sessconf", "lint", "--dir", sys.argv[1]]
 main()

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from sessconf.loader import Repository
-from sessconf.plan import Plan, compute_plan
+from sessconf.plan.compute import compute_plan
+from sessconf.plan.plan import Plan
+from sessconf.plan.snapshot import SchemaStatus, Snapshot, Usage
+from sessconf.plan.state import BillingItemState, BillingLineState, ConfigState, LocationState, SessionState
 from sessconf.settings import Settings
-from sessconf.state import BillingItemState, BillingLineState, ConfigState, LocationState, SessionState
-from sessconf.store.snapshot import SchemaStatus, Snapshot, Usage
 
 STORE = "sqlite:///store.db"
 STORE_ID = "5f0c1ad2-8e7b-4d3e-9c55-0b4e8a1f2c3d"
@@ -80,8 +79,7 @@ def plan_of(
         snap.location_usage[name] = Usage(n, SLOT, SLOT, n)
     snap.future_at.update(future_at or {})
     snap.future_slots.update(future_slots or {})
-    repo = Repository(Path("."), settings or Settings())
-    plan, problems = compute_plan(repo, desired, snap, STORE)
+    plan, problems = compute_plan(desired, snap, settings or Settings(), STORE)
     assert not problems
     return plan
 

@@ -27,10 +27,10 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from sessconf.loader import load_repository
-from sessconf.state import from_repository
-from sessconf.store import HistoryEntry, Store, StoreUrl
-from sessconf.store import schema as t
+from sessconf.operations.apply import apply_repository
+from sessconf.plan.desired import from_repository
+from sessconf.repository.load import load_repository
+from sessconf.store import HistoryEntry, Store, StoreUrl, tables
 from sessconf.store.engine import APPLY_LOCK_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,20 +93,22 @@ def count_rows(url: str, table: str) -> int:
         if not store.status().exists:
             return 0
         with store.db.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
+            return int(
+                conn.execute(select(func.count()).select_from(tables.metadata.tables[table])).scalar_one()
+            )
 
 
 def history_digests(url: str) -> list[str]:
     """The configuration digest recorded by each apply, oldest first."""
     with open_store(url) as store, store.db.read() as conn:
-        h = t.apply_history
+        h = tables.apply_history
         return list(conn.execute(select(h.c.config_digest).order_by(h.c.id)).scalars())
 
 
 def apply_repo(url: str, root: Path, *, force: bool = False) -> int:
     """Apply ``root`` in-process; returns the rows written."""
     with open_store(url) as store:
-        return store.apply(load_repository(root), force=force, history=WHO).rows
+        return apply_repository(store, load_repository(root), force=force, history=WHO).rows
 
 
 def sqlite_path(url: str) -> Path:

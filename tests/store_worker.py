@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sessconf.errors import SessconfError
-from sessconf.loader import load_repository
+from sessconf.operations.apply import apply_repository
+from sessconf.repository.load import load_repository
 from sessconf.store import HistoryEntry, Store, StoreUrl
 
 
@@ -35,7 +36,7 @@ def apply(url: str, root: str) -> None:
     repo = load_repository(Path(root))
     with Store(StoreUrl(url, "--store")) as store:
         say("ready")
-        done = store.apply(repo, history=HistoryEntry("worker", None, None))
+        done = apply_repository(store, repo, history=HistoryEntry("worker", None, None))
         say({"summary": done.plan.summary, "rows": done.rows})
 
 

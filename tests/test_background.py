@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from sessconf.background import Background
 from sessconf.errors import StoreError
+from sessconf.speed.background import Background
 
 
 def test_the_value_comes_back_from_another_process() -> None:

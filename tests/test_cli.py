@@ -40,7 +40,7 @@ def test_a_bug_prints_unexpected_error_the_version_and_the_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr("sessconf.lint.load_repository", broken)
+    monkeypatch.setattr("sessconf.lint.engine.Loading.start", broken)
     result = run("lint", "--dir", clinic)
     assert result.exit_code == 3
     assert "unexpected error" in result.output
@@ -55,7 +55,7 @@ def test_a_user_error_is_a_short_message_with_its_hint(
     def refuse(*args: object, **kwargs: object) -> None:
         raise RefusedError("nothing was written", "pass --force")
 
-    monkeypatch.setattr("sessconf.lint.load_repository", refuse)
+    monkeypatch.setattr("sessconf.lint.engine.Loading.start", refuse)
     result = run("lint", "--dir", clinic)
     assert result.exit_code == 1
     assert result.output == "sessconf: error: nothing was written\n  hint: pass --force\n"

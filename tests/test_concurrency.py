@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sessconf.errors import RefusedError
-from sessconf.store import schema as t
+from sessconf.store import tables
 from tests.store_tools import (
     BACKENDS,
     SESSCONF,
@@ -272,9 +272,11 @@ def test_a_booking_racing_an_archiving_apply_is_before_it_or_refused(store: str,
         kept = s.booking().appointments(session="rmt60")
         assert [(a.start, a.id, a.status) for a in kept] == [(start, i, "booked") for start, i in booked]
         with s.db.read() as conn:
-            archived_at = conn.execute(select(func.max(t.apply_history.c.applied_at))).scalar_one()
+            archived_at = conn.execute(select(func.max(tables.apply_history.c.applied_at))).scalar_one()
             latest_booking = conn.execute(
-                select(func.max(t.appointments.c.booked_at)).where(t.appointments.c.client.like("racer-%"))
+                select(func.max(tables.appointments.c.booked_at)).where(
+                    tables.appointments.c.client.like("racer-%")
+                )
             ).scalar_one()
     if latest_booking is not None:
         assert latest_booking <= archived_at, "a booking went through after the archive"
@@ -337,10 +339,12 @@ def lifecycle_state(url: str, appointment: int) -> tuple[str, int, int, int]:
     after checking that each reversing charge repeats the one it reverses, negated."""
     with open_store(url) as s, s.db.read() as conn:
         status = conn.execute(
-            select(t.appointments.c.status).where(t.appointments.c.id == appointment)
+            select(tables.appointments.c.status).where(tables.appointments.c.id == appointment)
         ).scalar_one()
-        c = t.charges.c
-        rows = conn.execute(select(t.charges).where(c.appointment_id == appointment).order_by(c.id)).all()
+        c = tables.charges.c
+        rows = conn.execute(
+            select(tables.charges).where(c.appointment_id == appointment).order_by(c.id)
+        ).all()
     by_id = {r.id: r for r in rows}
     reversals = [r for r in rows if r.reverses is not None]
     for r in reversals:

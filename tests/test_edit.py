@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf.edit import set_archived
-from sessconf.loader import load_repository
+from sessconf.operations.edit import set_archived
+from sessconf.repository.load import load_repository
 from tests.conftest import WriteRepo
 
 Run = Callable[..., Result]

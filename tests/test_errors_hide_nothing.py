@@ -14,8 +14,8 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessconf.lint import lint
-from sessconf.loader import load_repository
+from sessconf.lint.engine import lint
+from sessconf.repository.load import load_repository
 from tests.conftest import ACUPINITIAL, MINIMAL_LOCATIONS, WriteRepo
 
 Run = Callable[..., Result]

@@ -23,23 +23,16 @@ from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 
-from sessconf import yamlio
-from sessconf.documents import billing_items_document, locations_document, session_document
-from sessconf.export import export
-from sessconf.loader import load_repository
 from sessconf.model import check_text
-from sessconf.state import (
-    BillingItemState,
-    BillingLineState,
-    ConfigState,
-    LocationState,
-    SessionState,
-    from_repository,
-)
-from sessconf.store import Store
-from sessconf.store import schema as t
+from sessconf.operations.export import export
+from sessconf.plan.desired import from_repository
+from sessconf.plan.state import BillingItemState, BillingLineState, ConfigState, LocationState, SessionState
+from sessconf.repository.documents import billing_items_document, locations_document, session_document
+from sessconf.repository.load import load_repository
+from sessconf.store import Store, tables
 from sessconf.store.url import resolve
-from sessconf.yamlio import emit_flow_list, emit_scalar
+from sessconf.yaml.emit import emit_flow_list, emit_scalar
+from sessconf.yaml.read import parse_yaml
 from tests.conftest import WriteRepo
 
 Run = Callable[..., Result]
@@ -49,7 +42,7 @@ Run = Callable[..., Result]
 
 def read_back(document: str) -> object:
     """``document`` as PyYAML reads it, after checking that sessconf's loader reads it the same."""
-    ours = yamlio.parse_yaml(Path("/t.yaml"), document.encode("utf-8"))
+    ours = parse_yaml(Path("/tables.yaml"), document.encode("utf-8"))
     theirs = yaml.safe_load(document)
     assert ours.problems == []
     assert ours.data == theirs
@@ -417,8 +410,10 @@ def test_rows_that_would_not_lint_are_reported(
     apply(run, root, store_url)
     store = open_store(store_url, root)
     with store.db.write() as conn:  # written by some other tool
-        conn.execute(update(t.sessions).values(duration=1000, description="  Needs: quotes  "))
-        conn.execute(update(t.locations).where(t.locations.c.name == "westside").values(name="west/side"))
+        conn.execute(update(tables.sessions).values(duration=1000, description="  Needs: quotes  "))
+        conn.execute(
+            update(tables.locations).where(tables.locations.c.name == "westside").values(name="west/side")
+        )
     out = tmp_path / "exported"
     result = run("export", "--out", out, "--store", store_url)
     assert result.exit_code == 1
@@ -437,7 +432,7 @@ def test_a_session_name_that_is_no_file_name_is_reported(
     root = write_repo()
     apply(run, root, store_url)
     with open_store(store_url, root).db.write() as conn:
-        conn.execute(update(t.sessions).values(name="../escape"))
+        conn.execute(update(tables.sessions).values(name="../escape"))
     out = tmp_path / "exported"
     result = run("export", "--out", out, "--store", store_url)
     assert result.exit_code == 1

@@ -21,11 +21,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from sessconf import limits
-from sessconf.file_schemas import BILLING_FILE, file_schemas
-from sessconf.lint import lint
+from sessconf.lint.engine import lint
 from sessconf.model import BillingItem
-from sessconf.store import Store
-from sessconf.store import schema as t
+from sessconf.repository.json_schemas import BILLING_FILE, file_schemas
+from sessconf.store import Store, tables
 from sessconf.store.url import resolve
 from tests.conftest import ACUPINITIAL, MINIMAL_BILLING, WriteRepo
 
@@ -151,7 +150,7 @@ def test_the_store_holds_and_charges_the_largest_session(
         expected = limits.MAX_PRICE * limits.MAX_QUANTITY
         assert [c.amount for c in arrival.charges] == [expected] * n
         with store.db.read() as conn:  # a sum in SQL does not overflow either
-            total = conn.execute(select(func.sum(t.charges.c.amount_cents))).scalar_one()
+            total = conn.execute(select(func.sum(tables.charges.c.amount_cents))).scalar_one()
         assert int(total) == limits.MAX_ARRIVAL_CENTS
         undone = booking.unarrive(appointment.id)
         assert sum(c.amount for c in undone.reversals) == -expected * n

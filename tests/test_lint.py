@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf.lint import lint
+from sessconf.lint.engine import lint
 from tests.conftest import ACUPINITIAL, WriteRepo
 
 Run = Callable[..., Result]

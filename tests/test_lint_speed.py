@@ -15,11 +15,16 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf.cli import main as cli_main
+from sessconf.codes import Code, turned_off
 from sessconf.diagnostics import Diagnostic
-from sessconf.lint import lint
-from sessconf.loader import Entry, Repository, _ParallelMap, load_repository
-from sessconf.rules import REGISTRY, Rule, turned_off
+from sessconf.lint import checks
+from sessconf.lint.context import LintContext
+from sessconf.lint.engine import lint
+from sessconf.repository.load import load_repository
+from sessconf.repository.model import Entry, Repository
+from sessconf.settings import Settings, load_settings
+from sessconf.speed import gc as speed_gc
+from sessconf.speed.pool import ParallelMap
 from tests.conftest import ACUPINITIAL, WriteRepo
 
 Run = Callable[..., Result]
@@ -104,7 +109,7 @@ def summary(repo: Repository) -> tuple[object, ...]:
     return (
         sessions,
         repo.diagnostics,
-        repo.suppressions,
+        repo.comments,
         repo.referenced_by_invalid,
         repo.files,
         repo.file_count,
@@ -164,10 +169,10 @@ def test_the_lint_of_the_big_repository_finds_every_kind_of_problem(big_repo: Pa
 
 def test_results_come_back_in_order_from_every_process() -> None:
     items = list(range(3000))
-    done = _ParallelMap(_slow_square, items, 3).results()
+    done = ParallelMap(_slow_square, items, 3).results()
     assert [value for value, _ in done] == [i * i for i in items]
     assert len({pid for _, pid in done}) > 1  # the work was shared
-    assert _ParallelMap(_slow_square, items[:10], 3).results() == [(i * i, os.getpid()) for i in range(10)]
+    assert ParallelMap(_slow_square, items[:10], 3).results() == [(i * i, os.getpid()) for i in range(10)]
 
 
 def _slow_square(value: int) -> tuple[int, int]:
@@ -178,7 +183,7 @@ def _slow_square(value: int) -> tuple[int, int]:
 def test_a_failing_worker_is_reported() -> None:
     parent = os.getpid()
     with pytest.raises(RuntimeError, match="a loader worker failed"):
-        _ParallelMap(lambda value: _fail_in_worker(value, parent), list(range(3000)), 2).results()
+        ParallelMap(lambda value: _fail_in_worker(value, parent), list(range(3000)), 2).results()
 
 
 def _fail_in_worker(value: int, parent: int) -> int:
@@ -190,7 +195,7 @@ def _fail_in_worker(value: int, parent: int) -> int:
 
 def test_a_failure_in_the_main_process_stops_the_workers() -> None:
     parent = os.getpid()
-    mapping = _ParallelMap(lambda value: _fail_in_parent(value, parent), list(range(3000)), 3)
+    mapping = ParallelMap(lambda value: _fail_in_parent(value, parent), list(range(3000)), 3)
     assert len(mapping.workers) == 2
     with pytest.raises(ValueError, match="boom"):
         mapping.results()
@@ -232,17 +237,16 @@ def test_an_overlay_session_is_linted_from_memory(write_repo: WriteRepo) -> None
 
 
 def spy_on(monkeypatch: pytest.MonkeyPatch, code: str) -> list[str]:
-    """Record the calls of rule ``code``'s check."""
+    """Record the runs of the check of ``code``."""
     calls: list[str] = []
-    rule = REGISTRY[code]
-    check = rule.check
-    assert check is not None
+    found = checks._CHECKS[code]
+    run = found.run
 
-    def spy(repo: Repository) -> Iterable[Diagnostic]:
+    def spy(ctx: LintContext) -> Iterable[Diagnostic]:
         calls.append(code)
-        return check(repo)
+        return run(ctx)
 
-    monkeypatch.setitem(REGISTRY, code, dataclasses.replace(rule, check=spy))
+    monkeypatch.setitem(checks._CHECKS, code, dataclasses.replace(found, run=spy))
     return calls
 
 
@@ -259,18 +263,26 @@ def test_a_rule_turned_off_is_not_run(
     write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch, rules: str, skipped: set[str]
 ) -> None:
     root = write_repo(pyproject="[tool.sessconf.rules]\n" + rules)
+    checks.all_checks()
     unused, sms = spy_on(monkeypatch, "SC304"), spy_on(monkeypatch, "SC402")
     lint(root, jobs=1)
-    assert turned_off(load_repository(root, jobs=1)) == skipped
+    assert turned_off(load_repository(root, jobs=1).settings.rules) == skipped
     assert [*unused, *sms] == sorted({"SC304", "SC402"} - skipped)
 
 
-def test_the_rules_all_have_their_check(write_repo: WriteRepo) -> None:
-    """SC401, SC402 and SC403 are each a check of their own, documented by its docstring."""
-    for code in ("SC401", "SC402", "SC403"):
-        rule: Rule = REGISTRY[code]
-        assert rule.check is not None
-        assert rule.doc.split("\n", 1)[0] in (rule.check.__doc__ or "")
+def test_every_code_of_the_checks_modules_has_its_check() -> None:
+    """The codes of cross-references, advice and reminders are found by checks over the loaded
+    repository: each has one (but those that reading or suppressions report)."""
+    from sessconf.codes import advice, references, reminders
+
+    declared = {
+        value.code
+        for module in (references, advice, reminders)
+        for value in vars(module).values()
+        if isinstance(value, Code)
+    }
+    reported_elsewhere = {advice.YAML11_BOOLEAN.code, advice.USELESS_SUPPRESSION.code}
+    assert {c.code.code for c in checks.all_checks()} == declared - reported_elsewhere
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -282,30 +294,30 @@ def test_the_console_script_holds_the_collector_until_lint_has_loaded(
     assert gc.isenabled()
     seen: list[bool] = []
 
-    def load(root: Path, **kwargs: object) -> Repository:
+    def load_settings_spy(root: Path) -> tuple[Settings, list[Diagnostic]]:
         seen.append(gc.isenabled())
-        return load_repository(root, **kwargs)  # type: ignore[arg-type]
+        return load_settings(root)
 
-    monkeypatch.setattr("sessconf.lint.load_repository", load)
-    monkeypatch.setattr(cli_main, "_console", False)
-    cli_main.hold_gc()
+    monkeypatch.setattr("sessconf.repository.load.load_settings", load_settings_spy)
+    monkeypatch.setattr(speed_gc, "_console", False)
+    speed_gc.hold()
     try:
         assert not gc.isenabled()
         assert run("lint", "--dir", write_repo()).exit_code == 0
     finally:
-        cli_main.restore_gc()
+        speed_gc.release()
     assert seen == [False]
     assert gc.isenabled()
-    assert cli_main._kept == []  # only the console script keeps the result until it exits
+    assert speed_gc._kept == []  # only the console script keeps the result until it exits
 
 
 def test_other_commands_turn_the_collector_back_on(run: Run) -> None:
-    cli_main.hold_gc()
+    speed_gc.hold()
     try:
         assert run("rules").exit_code == 0
         assert gc.isenabled()
     finally:
-        cli_main.restore_gc()
+        speed_gc.release()
     assert gc.isenabled()
 
 

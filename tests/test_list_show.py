@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf.loader import load_repository
+from sessconf.operations.apply import apply_repository
+from sessconf.repository.load import load_repository
 from sessconf.store import HistoryEntry, Store
 from sessconf.store.url import resolve
 from tests.conftest import PG_ENV, ROOT, _pg_schema, pg_admin_url
@@ -32,7 +33,7 @@ def clinic_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
                 pytest.skip(f"{PG_ENV} is not set: PostgreSQL store tests skipped")
             url = stack.enter_context(contextmanager(_pg_schema)(base))  # a schema, dropped after
         with Store(resolve(url, None, folder)) as store:
-            store.apply(load_repository(ROOT), history=HistoryEntry("tester", None, None))
+            apply_repository(store, load_repository(ROOT), history=HistoryEntry("tester", None, None))
         yield url
 
 

@@ -1,7 +1,7 @@
 """Properties of the loader: any input is an answer (a value or diagnostics), never a traceback.
 
 - arbitrary bytes, and YAML-ish text built from a grammar of fragments, go through
-  ``yamlio.parse_yaml`` and through a full ``lint`` of a repository holding them;
+  ``parse_yaml`` and through a full ``lint`` of a repository holding them;
 - every diagnostic has a position inside its file (1:1 for problems of the whole file);
 - a generated valid session, written with ``yaml.safe_dump``, loads back as the same model
   with no diagnostic.
@@ -23,10 +23,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessconf import yamlio
 from sessconf.diagnostics import Diagnostic, Severity
-from sessconf.lint import lint
+from sessconf.lint.engine import lint
 from sessconf.model import Session
+from sessconf.yaml.read import parse_yaml
 
 BASE = Path(__file__).resolve().parent / "golden" / "bad" / "_base"
 FILE = Path("/repo/sessions/s.yaml")
@@ -69,13 +69,13 @@ def assert_plain(value: object) -> None:
 
 
 def check_parse(raw: bytes) -> None:
-    doc = yamlio.parse_yaml(FILE, raw)
+    doc = parse_yaml(FILE, raw)
     assert_plain(doc.data)
     for problem in doc.problems:
         assert problem.path == FILE
         assert_in_bounds(problem, raw)
     # Without positions (the loader's fast path) the answer is the same.
-    quick = yamlio.parse_yaml(FILE, raw, positions=False)
+    quick = parse_yaml(FILE, raw, positions=False)
     assert (repr(quick.data), quick.problems) == (repr(doc.data), doc.problems)  # repr: NaN != NaN
 
 

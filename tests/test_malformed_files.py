@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf import files
-from sessconf.lint import lint
+from sessconf.lint.engine import lint
+from sessconf.repository import files
 from tests.conftest import ACUPINITIAL, WriteRepo
 
 Run = Callable[..., Result]

@@ -18,8 +18,8 @@ from click.testing import Result
 
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.output import Context, markdown
-from sessconf.plan import Action, Change, Plan
-from sessconf.state import BillingLineState, ConfigState, SessionState
+from sessconf.plan.plan import Action, Change, Plan
+from sessconf.plan.state import BillingLineState, ConfigState, EntityKind, SessionState
 from sessconf.store import Store
 from sessconf.store.url import resolve
 from tests.plan_tools import big_edit, plan_of, review_plan, state
@@ -160,7 +160,7 @@ def session(name: str, description: str) -> SessionState:
 def big_plan(creates: int, *, blocked: int = 0, warnings: int = 0, description: str = "x" * 200) -> Plan:
     changes = [
         Change(
-            "session",
+            EntityKind.SESSION,
             f"s{i:05d}",
             Action.CREATE,
             None,
@@ -171,7 +171,7 @@ def big_plan(creates: int, *, blocked: int = 0, warnings: int = 0, description: 
     ]
     changes += [
         Change(
-            "session",
+            EntityKind.SESSION,
             f"b{i:05d}",
             Action.DELETE,
             session(f"b{i:05d}", "old"),
@@ -219,7 +219,7 @@ def test_blocked_changes_are_kept_before_the_others_when_cutting() -> None:
 def test_the_charges_table_is_capped() -> None:
     updates = [
         Change(
-            "session",
+            EntityKind.SESSION,
             f"s{i:03d}",
             Action.UPDATE,
             session(f"s{i:03d}", "old"),

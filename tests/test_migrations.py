@@ -14,9 +14,9 @@ import pytest
 from click.testing import Result
 from sqlalchemy import inspect, text
 
-from sessconf.loader import load_repository
-from sessconf.store import HistoryEntry, Store
-from sessconf.store import schema as t
+from sessconf.operations.apply import apply_repository
+from sessconf.repository.load import load_repository
+from sessconf.store import HistoryEntry, Store, tables
 from sessconf.store.booking import Status
 from sessconf.store.url import resolve
 
@@ -31,10 +31,10 @@ def version_1_store(url: str, clinic: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """The example clinic applied by a sessconf that knew only migration 1, with an appointment
     that arrived (charged as that version charged) and one booked; their ids."""
     with monkeypatch.context() as patch:
-        patch.setattr(t, "MIGRATIONS", t.MIGRATIONS[:1])
-        patch.setattr(t, "SCHEMA_VERSION", 1)
+        patch.setattr(tables, "MIGRATIONS", tables.MIGRATIONS[:1])
+        patch.setattr(tables, "SCHEMA_VERSION", 1)
         with Store(resolve(url, None, clinic)) as store:
-            store.apply(load_repository(clinic), history=WHO)
+            apply_repository(store, load_repository(clinic), history=WHO)
             booking = store.booking()
             arrived = booking.book("acupinitial", "c-1", "westside", LATER).id
             booked = booking.book("rmt60", "c-2", "downtown", LATER).id
@@ -72,7 +72,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(
     assert result.exit_code == 0, result.output
     assert ("1 updated" in result.output) == (command == "apply-a-change")
     with Store(resolve(store_url, None, clinic)) as store:
-        assert store.status().version == t.SCHEMA_VERSION
+        assert store.status().version == tables.SCHEMA_VERSION
         booking = store.booking()
         assert [(a.id, a.status) for a in booking.appointments()] == [
             (arrived, Status.ARRIVED),
@@ -109,7 +109,7 @@ def test_migrating_twice_does_nothing_the_second_time(run: Run, clinic: Path, st
     assert again.exit_code == 0, again.output
     with Store(resolve(store_url, None, clinic)) as store, store.db.read() as conn:
         recorded = conn.execute(text("SELECT version FROM sessconf_migrations ORDER BY version")).scalars()
-        assert list(recorded) == [m.version for m in t.MIGRATIONS]
+        assert list(recorded) == [m.version for m in tables.MIGRATIONS]
 
 
 def test_the_migrated_schema_is_the_one_sessconf_queries(
@@ -122,8 +122,8 @@ def test_the_migrated_schema_is_the_one_sessconf_queries(
         store.migrate()
         with store.db.read() as conn:
             found = inspect(conn)
-            assert set(found.get_table_names()) == set(t.metadata.tables)
-            for table in t.metadata.sorted_tables:
+            assert set(found.get_table_names()) == set(tables.metadata.tables)
+            for table in tables.metadata.sorted_tables:
                 columns = {c["name"]: c["nullable"] for c in found.get_columns(table.name)}
                 assert columns == {c.name: c.nullable for c in table.columns}, table.name
                 indexes = {i["name"] for i in found.get_indexes(table.name)}

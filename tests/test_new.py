@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf.lint import lint
-from sessconf.loader import load_repository
+from sessconf.lint.engine import lint
+from sessconf.repository.load import load_repository
 from tests.conftest import WriteRepo
 
 Run = Callable[..., Result]

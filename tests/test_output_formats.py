@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from click.testing import Result
 
+from sessconf.codes import all_codes
 from sessconf.diagnostics import Diagnostic, Severity
-from sessconf.lint import LintResult, lint
+from sessconf.lint.engine import LintResult, lint
 from sessconf.output import Context, github, sarif
-from sessconf.rules import all_rules
 from tests.conftest import ACUPINITIAL, WriteRepo
 
 Run = Callable[..., Result]
@@ -217,7 +217,7 @@ def test_sarif_rules_and_results(git_repo: Path, run: Run) -> None:
     log = json.loads(run("lint", "--dir", git_repo, "--format", "sarif").stdout)
     (the_run,) = log["runs"]
     rules = the_run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [r.code for r in all_rules()]
+    assert [r["id"] for r in rules] == [r.code for r in all_codes()]
     sc302 = next(r for r in rules if r["id"] == "SC302")
     assert sc302["name"] == "off-step"
     assert sc302["defaultConfiguration"] == {"level": "warning"}

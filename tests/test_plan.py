@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from sessconf.errors import RefusedError, UsageError
 from sessconf.output import Context, jsonfmt, markdown, text
-from sessconf.plan import Action, Change, Plan, Risk, read_saved_plan
+from sessconf.plan.plan import Action, Change, Plan, Risk
+from sessconf.plan.saved import read_saved_plan
+from sessconf.plan.state import BillingLineState
 from sessconf.settings import Settings
-from sessconf.state import BillingLineState
 from sessconf.store import Store
 from sessconf.store.url import resolve
 from tests.plan_tools import STORE_ID, item, location, plan_of, session, state
@@ -189,7 +190,7 @@ def test_a_damaged_plan_file_is_a_clear_error_never_a_crash(tmp_path: Path, dama
     "content",
     [
         pytest.param("[" * 100_000 + "]" * 100_000, id="deeply-nested"),
-        pytest.param('{"format_version": 1, "sessions_in_store": Infinity}', id="infinity"),
+        pytest.param('{"format_version": 2, "sessions_in_store": Infinity}', id="infinity"),
         pytest.param(b"\xff\xfe", id="not-utf-8"),
     ],
 )

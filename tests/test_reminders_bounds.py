@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from sessconf.errors import SessconfError
-from sessconf.lint import lint
+from sessconf.lint.engine import lint
 from sessconf.reminders import worker
 from sessconf.reminders.templates import CompiledTemplate, ReminderError
 from tests.bounded import run_bounded, sessconf

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from sessconf.diagnostics import Diagnostic
-from sessconf.lint import lint
-from sessconf.loader import load_repository
+from sessconf.lint.engine import lint
 from sessconf.reminders.check import SAMPLE_FIRST_NAME
 from sessconf.reminders.render import Renderer
 from sessconf.reminders.sms import SmsLength
+from sessconf.repository.load import load_repository
 from tests.conftest import ACUPINITIAL, MINIMAL_LOCATIONS, WriteRepo
 
 LINT_START = "2026-09-30T12:00"  # lint's sample: Wednesday, September 30 at noon
@@ -271,9 +271,9 @@ def test_lint_imports_no_template_engine_when_there_is_nothing_to_render(write_r
     code = f"""
 import sys
 from pathlib import Path
-import sessconf.lint
+import sessconf.lint.engine
 light = not any(m in sys.modules for m in ("jinja2", "babel"))
-result = sessconf.lint.lint(Path({str(root)!r}), jobs=1)
+result = sessconf.lint.engine.lint(Path({str(root)!r}), jobs=1)
 print(light, "jinja2" in sys.modules, "babel" in sys.modules, len(result.diagnostics))
 """
     assert run_python(code) == "True False False 0"
@@ -374,8 +374,8 @@ def test_with_sms_too_long_off_lint_renders_nothing_with_the_built_in_templates(
     code = f"""
 import sys
 from pathlib import Path
-import sessconf.lint
-result = sessconf.lint.lint(Path({str(root)!r}), jobs=1)
+import sessconf.lint.engine
+result = sessconf.lint.engine.lint(Path({str(root)!r}), jobs=1)
 print("jinja2" in sys.modules, "babel" in sys.modules, len(result.diagnostics))
 """
     assert run_python(code) == "False False 0"

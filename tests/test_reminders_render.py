@@ -163,7 +163,7 @@ def test_no_reminder_of_the_example_clinic_repeats_itself(run: Run, clinic: Path
     """Issue 9: "What: Registered massage therapy (60 minutes) (60 minutes)". The description is
     printed once and as it is; the length of the appointment reads as its start and end times."""
     set_locale(clinic, locale)
-    from sessconf.loader import load_repository
+    from sessconf.repository.load import load_repository
 
     repo = load_repository(clinic)
     seen = 0

@@ -13,9 +13,16 @@ import yaml
 from click.testing import Result
 from pydantic import BaseModel
 
-from sessconf.file_schemas import BILLING_FILE, LOCATIONS_FILE, SESSION_FILE, dumps, file_schemas, to_draft07
 from sessconf.model import BillingItem, Location, Session
-from sessconf.yamlio import parse_yaml
+from sessconf.repository.json_schemas import (
+    BILLING_FILE,
+    LOCATIONS_FILE,
+    SESSION_FILE,
+    dumps,
+    file_schemas,
+    to_draft07,
+)
+from sessconf.yaml.read import parse_yaml
 from tests.conftest import ACUPINITIAL, MINIMAL_BILLING, MINIMAL_LOCATIONS, ROOT
 
 Run = Callable[..., Result]

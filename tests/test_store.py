@@ -13,7 +13,8 @@ import pytest
 from click.testing import Result
 
 from sessconf.errors import RefusedError
-from sessconf.loader import load_repository
+from sessconf.operations.apply import apply_repository
+from sessconf.repository.load import load_repository
 from sessconf.store import HistoryEntry, Store
 from sessconf.store.url import resolve
 
@@ -290,7 +291,7 @@ def test_saved_plans_refuse_stale_other_store_and_changed_repository(
     store = open_store(store_url, clinic)
     repo = load_repository(clinic)
     edit(clinic / "sessions/rmt30.yaml", "duration: 30", "duration: 45")
-    store.apply(load_repository(clinic), history=WHO)  # someone else applied meanwhile
+    apply_repository(store, load_repository(clinic), history=WHO)  # someone else applied meanwhile
     edit(clinic / "sessions/rmt30.yaml", "duration: 45", "duration: 30")
     result = run("apply", plan, "--dir", clinic, "--store", store_url, "--yes")
     assert result.exit_code == 1

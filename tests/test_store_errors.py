@@ -20,7 +20,8 @@ from sqlalchemy.engine import make_url
 
 from sessconf.cli.main import run as run_group
 from sessconf.errors import SessconfError
-from sessconf.loader import load_repository
+from sessconf.operations.apply import apply_repository
+from sessconf.repository.load import load_repository
 from sessconf.store import HistoryEntry, Store
 from sessconf.store.engine import _commit_window
 from sessconf.store.url import Source, StoreUrl
@@ -65,7 +66,7 @@ def assert_sentence(result: Result, *expected: str, status: int = 1) -> None:
 
 def apply_clinic(url: str, root: Path) -> None:
     with Store(StoreUrl(url, Source.FLAG)) as store:
-        store.apply(load_repository(root), history=WHO)
+        apply_repository(store, load_repository(root), history=WHO)
 
 
 def execute(url: str, statement: str) -> None:

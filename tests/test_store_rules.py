@@ -16,7 +16,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from sessconf.loader import load_repository
+from sessconf.operations.apply import apply_repository
+from sessconf.repository.load import load_repository
 from sessconf.store import HistoryEntry, Store
 from sessconf.store.booking import Status
 from sessconf.store.url import resolve
@@ -79,7 +80,7 @@ class Raw:
 def raw(clinic: Path, store_url: str) -> Iterator[Raw]:
     """The example clinic applied by sessconf, and a plain connection to its store."""
     with Store(resolve(store_url, None, clinic)) as store:
-        store.apply(load_repository(clinic), history=WHO)
+        apply_repository(store, load_repository(clinic), history=WHO)
     connection = Raw(store_url)
     with closing(connection.conn):
         yield connection

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from sessconf.cli.main import cli
 from sessconf.errors import StoreError, UsageError
+from sessconf.operations.apply import apply_repository
 from sessconf.store.url import Source, StoreUrl, resolve, scrub_secrets
 from tests.conftest import ACUPINITIAL, MINIMAL_BILLING, MINIMAL_LOCATIONS, pg_admin_url
 
@@ -428,7 +429,7 @@ def pg_role(small_repo: Path) -> Iterator[PgRole]:
     import psycopg
     from sqlalchemy.engine import make_url
 
-    from sessconf.loader import load_repository
+    from sessconf.repository.load import load_repository
     from sessconf.store import HistoryEntry, Store
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -441,7 +442,7 @@ def pg_role(small_repo: Path) -> Iterator[PgRole]:
     store = f"{admin}{sep}options=-csearch_path%3D{schema}"
     try:
         with Store(StoreUrl(store, Source.FLAG)) as opened:
-            opened.apply(load_repository(small_repo), history=HistoryEntry("tester", None, None))
+            apply_repository(opened, load_repository(small_repo), history=HistoryEntry("tester", None, None))
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")

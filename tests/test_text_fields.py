@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
-from sessconf import model, yamlio
-from sessconf.lint import lint
+from sessconf import model
+from sessconf.lint.engine import lint
+from sessconf.yaml.emit import emit_scalar
 from tests.conftest import ACUPINITIAL, MINIMAL_BILLING, MINIMAL_LOCATIONS, WriteRepo
 
 Run = Callable[..., Result]
@@ -70,7 +71,7 @@ def test_check_text_follows_the_spec(value: str) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts)
 def test_a_description_lints_as_the_spec_says(write_repo: WriteRepo, value: str) -> None:
-    body = ACUPINITIAL.replace("Acupuncture initial assessment", yamlio.emit_scalar(value), 1)
+    body = ACUPINITIAL.replace("Acupuncture initial assessment", emit_scalar(value), 1)
     root = write_repo(sessions={"acupinitial": body})
     codes = {d.code for d in lint(root, jobs=1).diagnostics}
     assert ("SC106" not in codes) == valid_by_the_spec(value)

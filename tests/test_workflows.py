@@ -30,8 +30,7 @@ from click.testing import Result
 from sqlalchemy import select
 
 from sessconf.output.markdown import MARKER
-from sessconf.store import Store
-from sessconf.store import schema as t
+from sessconf.store import Store, tables
 from sessconf.store.url import resolve
 from tests.conftest import ROOT
 
@@ -477,7 +476,7 @@ def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_pa
 
 def history(url: str, root: Path) -> list[Any]:
     with Store(resolve(url, None, root)) as store, store.db.read() as conn:
-        return list(conn.execute(select(t.apply_history).order_by(t.apply_history.c.id)))
+        return list(conn.execute(select(tables.apply_history).order_by(tables.apply_history.c.id)))
 
 
 def test_apply_then_nothing_to_do(runner: Runner, tmp_path: Path) -> None:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sessconf.loader import load_repository
-from sessconf.state import from_repository
+from sessconf.operations.apply import apply_repository
+from sessconf.plan.compute import compute_plan
+from sessconf.plan.desired import from_repository
+from sessconf.repository.load import load_repository
 from sessconf.store import HistoryEntry, Store
 from sessconf.store.url import resolve
 from sessconf.store.write import rows_to_write
@@ -52,18 +54,18 @@ def test_the_rows_counted_are_the_rows_written(
 ) -> None:
     with Store(resolve(store_url, None, clinic)) as store:
         if change is not None:
-            store.apply(load_repository(clinic), history=WHO)
+            apply_repository(store, load_repository(clinic), history=WHO)
             change(clinic)
         repo = load_repository(clinic)
-        plan, problems = store.plan(repo)
-        assert problems == []
+        plan, conflicts = compute_plan(from_repository(repo), store.snapshot(), repo.settings, store.display)
+        assert conflicts == []
         actions = {c.action for c in plan.changes}
         assert actions == (
             {"create"} if change is None else {"create", "update", "rename", "archive", "delete"}
         )
         counted = rows_to_write(from_repository(repo), plan)
         progress: list[int] = []
-        done = store.apply(repo, history=WHO, progress=progress.append)
+        done = apply_repository(store, repo, history=WHO, progress=progress.append)
     assert done.rows == counted
     assert sum(progress) == counted
 
@@ -71,9 +73,9 @@ def test_the_rows_counted_are_the_rows_written(
 def test_an_update_counts_its_one_row(clinic: Path, store_url: str) -> None:
     """Not 4 rows per change: one session row and the history row (a bar that ends at 100 %)."""
     with Store(resolve(store_url, None, clinic)) as store:
-        store.apply(load_repository(clinic), history=WHO)
+        apply_repository(store, load_repository(clinic), history=WHO)
         edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
         repo = load_repository(clinic)
-        plan, _ = store.plan(repo)
+        plan, _ = compute_plan(from_repository(repo), store.snapshot(), repo.settings, store.display)
         assert rows_to_write(from_repository(repo), plan) == 2
-        assert store.apply(repo, history=WHO).rows == 2
+        assert apply_repository(store, repo, history=WHO).rows == 2

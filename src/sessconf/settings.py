@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from sessconf.codes.files import INVALID_SETTINGS
 from sessconf.diagnostics import Diagnostic, did_you_mean
-from sessconf.files import Failure, ReadError, read_file, unreadable
 from sessconf.model import CONTROL_RE
-from sessconf.rules import loading as R
-from sessconf.yamlio import read_text
+from sessconf.repository.files import Failure, ReadError, read_file, unreadable
+from sessconf.yaml.read import read_text
 
 MIB = 1024 * 1024
 SESSION_FILE_MAX = 1 * MIB
@@ -79,10 +79,10 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         pos = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
         message = re.sub(r"\s*\(at .*\)$", "", str(exc))
-        return Settings(), [R.INVALID_SETTINGS.at(path, pos, f"pyproject.toml is not valid TOML: {message}")]
+        return Settings(), [INVALID_SETTINGS.at(path, pos, f"pyproject.toml is not valid TOML: {message}")]
     except RecursionError:  # tomllib recurses once per level of nested arrays and inline tables
         return Settings(), [
-            R.INVALID_SETTINGS.at(
+            INVALID_SETTINGS.at(
                 path,
                 _too_deep(text),
                 f"pyproject.toml nests arrays or tables more than {_MAX_DEPTH} levels deep",
@@ -92,11 +92,11 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
         return Settings(), [
-            R.INVALID_SETTINGS.at(path, locate.table(), "'tool' must be a table, such as [tool.sessconf]")
+            INVALID_SETTINGS.at(path, locate.table(), "'tool' must be a table, such as [tool.sessconf]")
         ]
     table = tool.get("sessconf", {})
     if not isinstance(table, dict):
-        return Settings(), [R.INVALID_SETTINGS.at(path, locate.table(), "[tool.sessconf] must be a table")]
+        return Settings(), [INVALID_SETTINGS.at(path, locate.table(), "[tool.sessconf] must be a table")]
     try:
         settings = Settings.model_validate(table)
     except ValidationError as exc:
@@ -108,7 +108,7 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
             else:
                 hint = None
                 message = f"setting '{key}': {_sentence(err['msg'])}"
-            problems.append(R.INVALID_SETTINGS.at(path, locate(err["loc"]), message, hint))
+            problems.append(INVALID_SETTINGS.at(path, locate(err["loc"]), message, hint))
         valid = {k: v for k, v in table.items() if k in Settings.model_fields}
         bad = {str(err["loc"][0]) for err in exc.errors()}
         settings = Settings.model_validate({k: v for k, v in valid.items() if k not in bad})
@@ -120,28 +120,28 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
 
 
 def _changeable(code: str) -> bool:
-    from sessconf.rules import lookup
+    from sessconf.codes import lookup
 
     rule = lookup(code)
     return rule is not None and rule.changeable
 
 
 def _check_rule_levels(path: Path, settings: Settings, locate: _Locator) -> list[Diagnostic]:
-    from sessconf.rules import REGISTRY, lookup
+    from sessconf.codes import CODES, lookup
 
     problems = []
     for code in settings.rules:
         rule = lookup(code)
         if rule is None:
-            known = [*REGISTRY, *(r.name for r in REGISTRY.values())]
+            known = [*CODES, *(r.name for r in CODES.values())]
             problems.append(
-                R.INVALID_SETTINGS.at(
+                INVALID_SETTINGS.at(
                     path, locate(("rules", code)), f"unknown rule '{code}'", did_you_mean(code, known)
                 )
             )
         elif not rule.changeable:
             problems.append(
-                R.INVALID_SETTINGS.at(
+                INVALID_SETTINGS.at(
                     path,
                     locate(("rules", code)),
                     f"rule {rule.code} ({rule.name}) cannot be re-graded",

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from sessconf.cli.options import bounded_text, dir_option, open_store, output_context, store_option
 from sessconf.errors import RefusedError
 from sessconf.limits import ACTOR_MAX
-
-if TYPE_CHECKING:
-    from sessconf.loader import Repository
-    from sessconf.plan import Plan
-    from sessconf.store import Store
 
 SHOWN_CHANGES = 200  # a larger plan is summarised before applying; `diff` shows it whole
 PROGRESS_ROWS = 2000  # a plan writing more rows shows a progress bar (on a terminal)
@@ -59,62 +51,42 @@ def command(
     nothing to do). Blocked changes, an exceeded safety threshold (without --force), a stale plan
     or one made for another store are refused, and nothing is written.
     """
-    from sessconf import history
-    from sessconf.background import Background
-    from sessconf.lint import lint
+    from sessconf.operations import apply as applying
+    from sessconf.operations.review import review
     from sessconf.output import render
     from sessconf.output.text import render_plan
-    from sessconf.plan import read_saved_plan, saved_plan_refusal
-    from sessconf.store import PlanStamp, refusal_reason
+    from sessconf.plan.saved import read_saved_plan
 
     ctx = output_context()
     saved = read_saved_plan(plan_file) if plan_file is not None else None
     with open_store(root, store_flag) as store:
         store.lock_timeout = lock_timeout
-        with Background(partial(store.snapshot, older=True)) as reading:  # apply upgrades it
-            result = lint(root)  # while the store is read in the background
-            if result.errors:
-                click.echo(render.lint(result, "text", ctx), nl=False)
-                return 1
-            plan, problems = store.plan(result.repository, reading.result())
-        if problems:
-            refused = type(result)(result.repository, problems, result.files)
-            click.echo(render.lint(refused, "text", ctx), nl=False)
+        reviewed = review(root, store, older=True)  # apply upgrades an older schema
+        if reviewed.plan is None:
+            click.echo(render.lint(reviewed.report, "text", ctx), nl=False)
             return 1
-        plan.diagnostics = result.diagnostics
-        # What the user approves (the saved plan, or the one shown now) is what gets written,
-        # and what is shown is what they approve: a saved plan shows its own changes.
-        expected = PlanStamp.of(plan)
-        if saved is None:
-            click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
-            if plan.empty:
-                _upgrade_older_schema(store)  # nothing to write, but apply brings the schema up to date
-                return 0
-        else:
-            expected = PlanStamp.of(saved)
-            click.echo(render_plan(replace(saved, store=plan.store), ctx, limit=SHOWN_CHANGES), nl=False)
-            stale = saved_plan_refusal(saved, plan)
-            if stale is not None:
-                raise RefusedError(
-                    f"{stale}; nothing was written", "make a new plan with `sessconf diff --out`"
-                )
-        refusal = refusal_reason(plan, force=force)
-        if refusal is not None:
-            raise RefusedError(refusal)
+        # What is shown is what the user approves, and what gets written.
+        plan = applying.approved(reviewed, saved)
+        click.echo(render_plan(plan, ctx, limit=SHOWN_CHANGES), nl=False)
+        if plan.empty and saved is None:
+            migrations = applying.upgrade_if_older(store)  # nothing to write but the schema
+            if migrations:
+                click.echo("Applied migrations: " + ", ".join(migrations) + ".")
+            return 0
+        applying.check_saved(reviewed, saved)
+        reviewed.plan.check_applicable(force=force)
         if not yes:
             if not sys.stdin.isatty():
                 raise RefusedError("no terminal to confirm on: nothing was applied", "pass --yes to apply")
             if not click.confirm("Apply this plan?", default=False):
                 raise RefusedError("not confirmed: nothing was applied")
-        entry = history.current(root, actor)
-        rows = _rows_to_write(plan, result.repository) if sys.stderr.isatty() else 0
+        who = applying.who_applies(root, actor)
+        rows = applying.rows(reviewed) if sys.stderr.isatty() else 0
         if rows > PROGRESS_ROWS:
             with click.progressbar(length=rows, label="Applying", file=sys.stderr) as bar:
-                done = store.apply(
-                    result.repository, expected, force=force, history=entry, progress=bar.update
-                )
+                done = applying.apply(store, reviewed, plan, force=force, history=who, progress=bar.update)
         else:
-            done = store.apply(result.repository, expected, force=force, history=entry)
+            done = applying.apply(store, reviewed, plan, force=force, history=who)
     summary = done.plan.summary
     click.echo(
         f"Applied to {store.display}: {summary['create']} created, {summary['update']} updated, "
@@ -122,18 +94,3 @@ def command(
         f"{summary['delete']} deleted ({done.rows} rows written)."
     )
     return 0
-
-
-def _rows_to_write(plan: Plan, repo: Repository) -> int:
-    from sessconf.state import from_repository
-    from sessconf.store.write import rows_to_write
-
-    return rows_to_write(from_repository(repo), plan)
-
-
-def _upgrade_older_schema(store: Store) -> None:
-    from sessconf.store.schema import SCHEMA_VERSION
-
-    status = store.status()
-    if status.exists and status.version < SCHEMA_VERSION:
-        click.echo("Applied migrations: " + ", ".join(store.migrate()) + ".")

@@ -10,7 +10,7 @@ from sessconf.cli.options import dir_option, output_context
 
 
 def _run(root: Path, name: str, archived: bool) -> int:
-    from sessconf.edit import set_archived
+    from sessconf.operations.edit import set_archived
 
     edit = set_archived(root, name, archived)
     where = output_context().rel(edit.path.resolve())

@@ -26,26 +26,20 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
     Lints first: with lint errors no plan is computed. The store is only read; one that does not
     exist yet reads as empty and is not created.
     """
-    from sessconf.background import Background
-    from sessconf.edit import write_atomic
-    from sessconf.lint import lint
+    from sessconf.operations.edit import write_atomic
+    from sessconf.operations.review import review
     from sessconf.output import render
     from sessconf.output.jsonfmt import dumps, plan_dict
 
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: the folder {out.parent} does not exist")
     ctx = output_context().for_repository(root)  # markdown paths: from the config repository's git root
-    with open_store(root, store_flag) as store, Background(store.snapshot) as reading:
-        result = lint(root)  # while the store is read in the background
-        if result.errors:
-            click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)
-            return 1
-        plan, problems = store.plan(result.repository, reading.result())
-    if problems:
-        result = type(result)(result.repository, problems, result.files)
-        click.echo(render.lint(result, "json" if fmt == "json" else "text", ctx), nl=False)
+    with open_store(root, store_flag) as store:
+        reviewed = review(root, store)
+    plan = reviewed.plan
+    if plan is None:
+        click.echo(render.lint(reviewed.report, "json" if fmt == "json" else "text", ctx), nl=False)
         return 1
-    plan.diagnostics = result.diagnostics
     if out is not None:
         write_atomic(out, dumps(plan_dict(plan, ctx)).encode("utf-8"), sync=False)  # never a partial file
     click.echo(render.plan(plan, fmt, ctx), nl=False)

@@ -31,7 +31,7 @@ def command(out: Path, force: bool, root: Path, store_flag: str | None) -> int:
     that would not lint are reported, and the exit status is 1.
     """
     from sessconf.diagnostics import count
-    from sessconf.export import check_target, export
+    from sessconf.operations.export import check_target, export
     from sessconf.output import render
 
     ctx = output_context()

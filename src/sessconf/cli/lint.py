@@ -11,7 +11,7 @@ import click
 from sessconf.cli.options import dir_option, format_option, output_context
 
 if TYPE_CHECKING:
-    from sessconf.lint import LintResult
+    from sessconf.lint.engine import LintResult
     from sessconf.output import Context
 
 
@@ -38,13 +38,13 @@ def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed
     files first among them (GitHub shows only the first few annotations of a step); when
     GITHUB_STEP_SUMMARY names a file, the full table of diagnostics is appended to it.
     """
-    from sessconf.cli.main import keep_until_exit, restore_gc
-    from sessconf.lint import lint
+    from sessconf.lint.engine import lint
     from sessconf.output import render
+    from sessconf.speed import gc
 
     result = lint(root, paths)
-    restore_gc()
-    keep_until_exit(result)
+    gc.release()
+    gc.keep_until_exit(result)
     ctx = output_context()
     if fmt == "github":
         from sessconf.output import github

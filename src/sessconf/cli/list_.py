@@ -11,7 +11,7 @@ from sessconf.cli.options import dir_option, format_option, open_store, output_c
 from sessconf.errors import UsageError
 
 if TYPE_CHECKING:
-    from sessconf.view import Which
+    from sessconf.plan.view import Which
 
 
 @click.command("list")
@@ -26,7 +26,7 @@ def command(archived: bool, all_: bool, fmt: str, root: Path, store_flag: str | 
     The store is only read; one that does not exist yet holds nothing.
     """
     from sessconf.output.sessions import render_list
-    from sessconf.view import select_sessions
+    from sessconf.plan.view import select_sessions
 
     if archived and all_:
         raise UsageError("--archived and --all cannot be used together")

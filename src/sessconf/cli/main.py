@@ -6,7 +6,6 @@ Exit status on every command (SPEC §4): 0 success, 1 a finding or a refusal, 2 
 
 from __future__ import annotations
 
-import gc
 import importlib
 import importlib.util
 import os
@@ -18,6 +17,7 @@ import click
 
 from sessconf import __version__
 from sessconf.errors import SessconfError, UsageError
+from sessconf.speed import gc
 
 # name -> module under sessconf.cli; each module has a ``command``. Imported on use, so
 # `sessconf lint` never pays for the store or the template engine.
@@ -51,7 +51,7 @@ class SessconfGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         name = ALIASES.get(cmd_name, cmd_name)
         if name != "lint":
-            restore_gc()  # only `lint` keeps the collector off until the repository is loaded
+            gc.release()  # only `lint` keeps the collector off until the repository is loaded
         module = COMMANDS.get(name)
         if module is None or not _exists(module):
             return None
@@ -152,43 +152,6 @@ def cli() -> None:
     """Clinic scheduling sessions as code: lint, plan and apply YAML to a store."""
 
 
-_gc_held = False
-_console = False  # running as the console script, which leaves with os._exit
-_kept: list[object] = []
-
-
-def hold_gc() -> None:
-    """Keep the cyclic garbage collector off from the start of the process.
-
-    Imports and loading make hundreds of thousands of objects and next to no garbage; the
-    collector would traverse them again and again for nothing. ``sessconf lint`` turns it back on
-    once the repository is loaded (the loader has then frozen what it made), every other command
-    as soon as it is known.
-    """
-    global _gc_held
-    if gc.isenabled():
-        gc.disable()
-        _gc_held = True
-
-
-def restore_gc() -> None:
-    """Turn the collector back on if :func:`hold_gc` turned it off, once what was made meanwhile
-    is out of its sight (``gc.freeze``): it holds no garbage, and traversing it would be slow."""
-    global _gc_held
-    if _gc_held:
-        _gc_held = False
-        gc.freeze()
-        gc.enable()
-
-
-def keep_until_exit(value: object) -> None:
-    """Hold on to ``value`` until the console script leaves with ``os._exit``, rather than let it
-    be freed object by object when the command returns (a loaded repository of 10,000 sessions
-    takes about 20 ms to free). Elsewhere (tests, the Python API) it does nothing."""
-    if _console:
-        _kept.append(value)
-
-
 def main() -> NoReturn:
     """The console script. It leaves with ``os._exit`` once output is flushed: tearing down a
     loaded repository object by object would only delay the exit (tens of ms at 10,000 sessions).
@@ -198,13 +161,5 @@ def main() -> NoReturn:
     # already set in the environment wins); it saves that scan (≈ 2 ms), not the import of
     # importlib.metadata that pydantic's plugin loader makes anyway.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    global _console
-    _console = True
-    hold_gc()
-    status = run(cli, sys.argv[1:], "sessconf")
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # `sessconf lint | head`: the reader left, nothing more to say
-        pass
-    os._exit(status)
+    gc.as_console()
+    gc.leave(run(cli, sys.argv[1:], "sessconf"))

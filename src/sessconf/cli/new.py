@@ -67,9 +67,9 @@ def command(
     The repository is linted with the new file in place before anything is written: with errors,
     they are shown and no file is written (exit 1). An existing file is never replaced.
     """
-    from sessconf.edit import create_session
+    from sessconf.operations.edit import create_session
     from sessconf.output import render
-    from sessconf.state import BillingLineState, SessionState
+    from sessconf.plan.state import BillingLineState, SessionState
 
     session = SessionState(
         name=name,

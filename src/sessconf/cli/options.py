@@ -33,7 +33,7 @@ def dir_option(fn: F) -> F:
 
 
 def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
-    from sessconf.files import find_root
+    from sessconf.repository.layout import find_root
 
     return value if value is not None else find_root(Path.cwd())
 

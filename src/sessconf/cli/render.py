@@ -47,9 +47,9 @@ def command(
     The SMS and the email are rendered as clients would receive them, with sample values for what
     is not given, and the SMS's length in segments.
     """
-    from sessconf.loader import load_repository
     from sessconf.reminders.render import SAMPLE_FIRST_NAME, Renderer
     from sessconf.reminders.templates import CHANNELS, ReminderError
+    from sessconf.repository.load import load_repository
 
     if (name is None) == (not all_):
         raise UsageError("give a session NAME or --all (not both)")

@@ -24,7 +24,7 @@ def command(out: Path | None, root: Path) -> int:
     them with a modeline such as `# yaml-language-server: $schema=../schemas/session.schema.json`.
     """
     from sessconf.errors import SessconfError
-    from sessconf.file_schemas import dumps, file_schemas, write_schemas
+    from sessconf.repository.json_schemas import dumps, file_schemas, write_schemas
 
     if out is None:
         click.echo(dumps(file_schemas()), nl=False)

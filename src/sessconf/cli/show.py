@@ -19,8 +19,8 @@ def command(name: str, fmt: str, root: Path, store_flag: str | None) -> int:
     one arrival charges, and how many appointments use it (so whether it can be deleted).
     """
     from sessconf.output.sessions import render_show
+    from sessconf.plan.view import UsageView, view_session
     from sessconf.settings import load_settings
-    from sessconf.view import UsageView, view_session
 
     with open_store(root, store_flag) as store:
         snap = store.snapshot()

@@ -24,7 +24,7 @@ def git_root(start: Path) -> Path | None:
 
 
 def _points_at_a_git_dir(marker: Path) -> bool:
-    from sessconf.files import ReadError, read_file
+    from sessconf.repository.files import ReadError, read_file
 
     try:
         return read_file(marker, 4096).startswith(b"gitdir:")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sessconf.diagnostics import Diagnostic, Severity, count
-from sessconf.lint import LintResult
+from sessconf.lint.engine import LintResult
 from sessconf.output import Context
 
 # GitHub limits a step summary to 1 MiB; stay well under it, with room for the note.

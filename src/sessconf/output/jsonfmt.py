@@ -6,11 +6,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from sessconf.diagnostics import Diagnostic
-from sessconf.lint import LintResult
+from sessconf.lint.engine import LintResult
 from sessconf.output import Context
 
 if TYPE_CHECKING:
-    from sessconf.plan import Plan
+    from sessconf.plan.plan import Plan
 
 
 def diagnostic_dict(d: Diagnostic, ctx: Context) -> dict[str, Any]:

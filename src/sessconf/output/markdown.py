@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 from sessconf.diagnostics import count
 from sessconf.output import Context
 from sessconf.output.text import charges_text, value_text
-from sessconf.plan import ACTIONS, Risk
-from sessconf.state import KINDS
+from sessconf.plan.plan import ACTIONS, Risk
+from sessconf.plan.state import KINDS
 
 if TYPE_CHECKING:
     from sessconf.diagnostics import Diagnostic
-    from sessconf.plan import Change, Plan
+    from sessconf.plan.plan import Change, Plan
 
 GITHUB_LIMIT = 65_536  # GitHub's limit on a comment body
 # Room for what a workflow may add under the plan (the commit it was made for, a link to the run).
@@ -112,7 +112,8 @@ def _header(plan: Plan) -> list[str]:
     for violation in plan.threshold_violations:
         lines += [
             "> [!WARNING]",
-            f"> Safety threshold: {_text(violation)}; `sessconf apply` refuses this plan without `--force`.",
+            f"> Safety threshold: {_text(str(violation))}; "
+            "`sessconf apply` refuses this plan without `--force`.",
             "",
         ]
     return lines

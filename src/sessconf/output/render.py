@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from sessconf.lint import LintResult
+from sessconf.lint.engine import LintResult
 from sessconf.output import Context
 
 if TYPE_CHECKING:
-    from sessconf.plan import Plan
+    from sessconf.plan.plan import Plan
 
 _MODULES = {"text": "text", "json": "jsonfmt", "github": "github", "sarif": "sarif", "markdown": "markdown"}
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from sessconf.codes import all_codes
 from sessconf.output.jsonfmt import dumps
-from sessconf.rules import all_rules
 
 
 def render_rules(fmt: str) -> str:
-    rules = all_rules()
+    rules = all_codes()
     if fmt == "json":
         return dumps(
             [

@@ -6,17 +6,17 @@ from typing import Any
 from urllib.parse import quote
 
 from sessconf import __version__
+from sessconf.codes import Code, all_codes
 from sessconf.diagnostics import Diagnostic
-from sessconf.lint import LintResult
+from sessconf.lint.engine import LintResult
 from sessconf.output import Context
 from sessconf.output.jsonfmt import dumps
-from sessconf.rules import Rule, all_rules
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 
 
-def rule_dict(rule: Rule) -> dict[str, Any]:
+def rule_dict(rule: Code) -> dict[str, Any]:
     doc = rule.doc.replace("``", "`")  # reST literals to Markdown, as in the rule summaries
     return {
         "id": rule.code,
@@ -53,7 +53,7 @@ def result_dict(d: Diagnostic, ctx: Context, index: dict[str, int]) -> dict[str,
 
 def lint_dict(result: LintResult, ctx: Context) -> dict[str, Any]:
     ctx = ctx.for_repository(result.repository.root)
-    rules = all_rules()
+    rules = all_codes()
     index = {rule.code: i for i, rule in enumerate(rules)}
     return {
         "$schema": SARIF_SCHEMA,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sessconf.diagnostics import count
 from sessconf.output import Context, Styles
 from sessconf.output.jsonfmt import dumps
-from sessconf.state import SessionState, to_plain
-from sessconf.view import SessionView, Which
+from sessconf.plan.state import SessionState, to_plain
+from sessconf.plan.view import SessionView, Which
 
 _HEADERS = ("NAME", "DURATION", "DISCIPLINE", "LOCATIONS", "DESCRIPTION")
 _NONE = {"bookable": "No bookable sessions", "archived": "No archived sessions", "all": "No sessions"}

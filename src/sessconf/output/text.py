@@ -6,11 +6,11 @@ import json
 from typing import TYPE_CHECKING
 
 from sessconf.diagnostics import Diagnostic, Severity, count
-from sessconf.lint import LintResult
+from sessconf.lint.engine import LintResult
 from sessconf.output import Context, Styles
 
 if TYPE_CHECKING:
-    from sessconf.plan import Change, Plan
+    from sessconf.plan.plan import Change, Plan
 
 
 def diagnostic_line(d: Diagnostic, ctx: Context, styles: Styles | None = None) -> str:

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from sessconf.codes.reminders import REMINDER_ERROR, SMS_TOO_LONG
 from sessconf.diagnostics import Diagnostic
-from sessconf.loader import Entry, Repository
 from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session
 from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.analysis import Dependence, FieldPath, Key
@@ -52,7 +52,7 @@ from sessconf.reminders.variables import (
     location_vars,
     session_vars,
 )
-from sessconf.rules import reminders as rules
+from sessconf.repository.model import Entry, Repository
 
 SAMPLE_FIRST_NAME = "Christabella"  # 12 letters, all GSM-7
 SAMPLE_LAST_NAME = "Montgomery-Clarke"
@@ -65,7 +65,9 @@ _PLACEHOLDER = re.compile("\ue000([\ue100-\ue1ff])\ue000")
 _PRIVATE = re.compile("[\ue000-\ue1ff]")
 
 
-def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnostic]:
+def check_reminders(
+    repo: Repository, *, lengths: bool = True, prepared: Prepared | None = None
+) -> list[Diagnostic]:
     """Template errors (SC401) and, with ``lengths``, overlong SMS reminders (SC402) of the
     repository.
 
@@ -79,9 +81,8 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
     try:
         dates.babel_locale(locale)
     except dates.LocaleError as exc:
-        found.append(rules.REMINDER_ERROR.at(*_setting_pos(repo, "locale"), str(exc)))
+        found.append(REMINDER_ERROR.at(*_setting_pos(repo, "locale"), str(exc)))
         return found
-    prepared: _Prepared | None = repo.cache.pop(_PREPARED, None)
     if prepared is not None and prepared.lengths != lengths:
         prepared = None
     samples = prepared.samples if prepared is not None else _Samples(repo)
@@ -98,9 +99,7 @@ def check_reminders(repo: Repository, *, lengths: bool = True) -> list[Diagnosti
         except ReminderError as exc:
             if exc.path == repo.root / "pyproject.toml":  # no template for the locale: at the setting
                 path, pos = _setting_pos(repo, "locale")
-                found.append(
-                    rules.REMINDER_ERROR.at(path, pos, f"{channel} reminder: {exc.problem}", exc.hint)
-                )
+                found.append(REMINDER_ERROR.at(path, pos, f"{channel} reminder: {exc.problem}", exc.hint))
             else:
                 found.append(_template_error(channel, exc))
             continue
@@ -125,19 +124,18 @@ def _bounded_run(check: _ChannelCheck, sessions: list[Entry[Session]], lengths: 
         return worker.run(bounded)
     except worker.WorkerStopped as exc:
         problem = f"{check.channel} reminder: rendering this template was stopped: {exc}"
-        return [rules.REMINDER_ERROR.at(check.compiled.path, (1, 1), problem)]
+        return [REMINDER_ERROR.at(check.compiled.path, (1, 1), problem)]
 
 
-class _Prepared(NamedTuple):
+class Prepared(NamedTuple):
+    """What :func:`prepare` did ahead of :func:`check_reminders`."""
+
     lengths: bool
     samples: _Samples
     checks: dict[Channel, _ChannelCheck]
 
 
-_PREPARED = "reminders:prepared"
-
-
-def prepare(repo: Repository, *, lengths: bool) -> None:
+def prepare(repo: Repository, *, lengths: bool) -> Prepared | None:
     """What :func:`check_reminders` can do before the sessions are loaded (lint calls this while
     other processes load them): import Jinja2 and Babel, load the locale's data, compile the
     templates, and build the variables and keys of every location. A template that fails here is
@@ -146,7 +144,7 @@ def prepare(repo: Repository, *, lengths: bool) -> None:
     try:
         dates.babel_locale(locale)
     except dates.LocaleError:
-        return
+        return None
     samples = _Samples(repo)
     checks: dict[Channel, _ChannelCheck] = {}
     for channel in CHANNELS:
@@ -161,7 +159,7 @@ def prepare(repo: Repository, *, lengths: bool) -> None:
             check._place_key(location_id)
     if checks:
         _read_locale_data(locale)
-    repo.cache[_PREPARED] = _Prepared(lengths, samples, checks)
+    return Prepared(lengths, samples, checks)
 
 
 def _read_locale_data(locale: str) -> None:
@@ -185,7 +183,7 @@ def _setting_pos(repo: Repository, key: str) -> tuple[Path, tuple[int, int]]:
 
 
 def _template_error(channel: str, exc: ReminderError, context: str | None = None) -> Diagnostic:
-    return rules.REMINDER_ERROR.at(exc.path, (exc.line, 1), f"{channel} reminder: {exc.problem}", context)
+    return REMINDER_ERROR.at(exc.path, (exc.line, 1), f"{channel} reminder: {exc.problem}", context)
 
 
 class _Samples:
@@ -705,7 +703,7 @@ class _ChannelCheck:
             origin = _origin(culprit, self.samples.variables(entry, location_id), self.compiled)
             message += f"; UCS-2 because of '{culprit}' (U+{ord(culprit):04X}) {origin}"
         hint = _hint(length, text, self.max_segments)
-        return rules.sms_too_long.at(entry.path, entry.pos("description"), message, hint)
+        return SMS_TOO_LONG.at(entry.path, entry.pos("description"), message, hint)
 
 
 class _Irregular(Exception):

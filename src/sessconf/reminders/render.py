@@ -14,7 +14,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sessconf.loader import Entry, Repository
 from sessconf.model import Session
 from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.sms import SmsLength, sms_length
@@ -27,6 +26,7 @@ from sessconf.reminders.templates import (
     load_source,
 )
 from sessconf.reminders.variables import reminder_vars
+from sessconf.repository.model import Entry, Repository
 from sessconf.timeparse import parse_start
 
 SAMPLE_FIRST_NAME = "Alex"

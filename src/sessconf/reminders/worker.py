@@ -12,7 +12,7 @@ the operating system holds to:
 - :data:`WALL_SECONDS` of wall-clock time, after which the parent kills it.
 
 The child hands back its result (or its ``SessconfError``) through a pipe. ``fork`` is used where
-it is available and safe (Linux, as ``sessconf.background``); elsewhere :func:`run` calls the
+it is available and safe (Linux, as ``sessconf.speed.background``); elsewhere :func:`run` calls the
 function in-process, bounded by the sandbox's deadlines alone.
 """
 

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sessconf.errors import RefusedError
-from sessconf.history import HistoryEntry
-from sessconf.loader import Repository
-from sessconf.plan import Plan, compute_plan
-from sessconf.state import ConfigState, from_repository
-from sessconf.store.snapshot import SchemaStatus, Snapshot
+from sessconf.plan.compute import compute_plan
+from sessconf.plan.plan import Plan
+from sessconf.plan.snapshot import SchemaStatus, Snapshot
+from sessconf.plan.state import ConfigState
+from sessconf.settings import Settings
+from sessconf.store.history import HistoryEntry
 from sessconf.store.url import Source, StoreUrl
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from sessconf.diagnostics import Diagnostic
     from sessconf.store.booking import Booking
     from sessconf.store.engine import Database
 
@@ -98,6 +98,8 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Create or upgrade the schema; returns the names of the migrations applied."""
+        from sessconf.store.migrate import ensure_schema
+
         with self.db.write() as conn:
             return ensure_schema(conn, self.display)
 
@@ -111,41 +113,37 @@ class Store:
         """
         if not self.exists():
             return Snapshot(SchemaStatus(False), store=self.display)
-        from sessconf.store.read import schema_status
+        from sessconf.store.read import check_readable, schema_status
 
         with self.db.read() as conn:
             status = schema_status(conn)
-            status.check_readable(self.display, older=older)
+            check_readable(status, self.display, older=older)
             snap = _read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
         snap.store = self.display
         return snap
 
-    def plan(self, repo: Repository, snap: Snapshot | None = None) -> tuple[Plan, list[Diagnostic]]:
-        """Plan the repository against the store (read-only), or against ``snap`` read earlier."""
-        snap = self.snapshot() if snap is None else snap
-        return compute_plan(repo, from_repository(repo), snap, snap.store or self.display)
-
     def apply(
         self,
-        repo: Repository,
+        desired: ConfigState,
+        settings: Settings,
         expected: PlanStamp | None = None,
         *,
         force: bool = False,
         history: HistoryEntry,
         progress: Callable[[int], None] | None = None,
     ) -> ApplyResult:
-        """Apply the repository in one transaction: all of it or nothing.
+        """Make the store hold ``desired``, in one transaction: all of it or nothing.
 
         The plan is computed again under the store's write lock. With ``expected``, a store or
         repository that changed since that plan was made is refused; blocked changes and exceeded
         thresholds (unless ``force``) are refused too. Nothing is written when anything is refused.
         """
+        from sessconf.store.migrate import ensure_schema
         from sessconf.store.read import schema_status
         from sessconf.store.write import Failpoint, write_plan
 
         failpoint = Failpoint.from_env()
-        desired = from_repository(repo)
         if expected is not None and not self.exists():
             # Judged without the store, so that a refusal does not leave an empty file behind
             # (there is nothing else to refuse in a store that does not exist: no appointment
@@ -159,14 +157,12 @@ class Store:
             ensure_schema(conn, self.display)
             status = schema_status(conn)
             snap = _read_snapshot(conn, status)
-            plan, problems = compute_plan(repo, desired, snap, self.display)
-            if problems:
-                raise RefusedError(problems[0].message, problems[0].hint)
+            plan, conflicts = compute_plan(desired, snap, settings, self.display)
+            if conflicts:
+                raise RefusedError(conflicts[0].message, conflicts[0].hint)
             if expected is not None:
                 _check_digests(expected, plan.config_digest, plan.model_digest)
-            refusal = refusal_reason(plan, force=force)
-            if refusal is not None:
-                raise RefusedError(refusal)
+            plan.check_applicable(force=force)
             rows = write_plan(
                 self.db, conn, snap, desired, plan, history, failpoint=failpoint, progress=progress
             )
@@ -196,21 +192,6 @@ def _read_snapshot(conn: Connection, status: SchemaStatus) -> Snapshot:
         ) from None
 
 
-def refusal_reason(plan: Plan, *, force: bool) -> str | None:
-    """Why ``plan`` must not be applied, or None."""
-    blocked = plan.blocked
-    if blocked:
-        names = "; ".join(f"{c.entity} '{c.name}': {c.reason}" for c in blocked)
-        return f"{len(blocked)} blocked change(s), nothing was written: {names}"
-    if plan.threshold_violations and not force:
-        return (
-            "safety threshold exceeded, nothing was written: "
-            + "; ".join(plan.threshold_violations)
-            + (" (use --force to apply anyway)")
-        )
-    return None
-
-
 def _check_store_id(expected: PlanStamp, status: SchemaStatus, display: str) -> None:
     if expected.store_id is not None and expected.store_id != status.store_id:
         held = f"has id {status.store_id}" if status.exists else "does not exist yet"
@@ -236,38 +217,3 @@ def _check_digests(expected: PlanStamp, config_digest: str, model_digest: str) -
             "the repository changed since the plan was made; nothing was written",
             "make a new plan with `sessconf diff --out`",
         )
-
-
-def ensure_schema(conn: Connection, display: str) -> list[str]:
-    """Run the migrations the store lacks (creating it when new); returns their names."""
-    import uuid
-    from datetime import UTC, datetime
-
-    from sqlalchemy import insert, update
-
-    from sessconf.store import schema as t
-    from sessconf.store.read import schema_status
-
-    status = schema_status(conn)
-    if status.version > t.SCHEMA_VERSION:
-        status.check_readable(display)
-    applied = []
-    now = datetime.now(UTC).replace(tzinfo=None)
-    for migration in t.MIGRATIONS:
-        if migration.version <= status.version:
-            continue
-        migration.upgrade(conn)
-        conn.execute(
-            insert(t.migrations).values(version=migration.version, name=migration.name, applied_at=now)
-        )
-        applied.append(migration.name)
-    if not applied:
-        return []
-    if status.store_id is None:
-        conn.execute(insert(t.meta).values(key="store_id", value=str(uuid.uuid4())))
-    version = str(t.SCHEMA_VERSION)
-    if status.exists and status.version:
-        conn.execute(update(t.meta).where(t.meta.c.key == "schema_version").values(value=version))
-    else:
-        conn.execute(insert(t.meta).values(key="schema_version", value=version))
-    return applied

@@ -31,8 +31,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sessconf import limits
 from sessconf.errors import RefusedError, StoreError
-from sessconf.store import schema as t
-from sessconf.store.read import schema_status
+from sessconf.store import tables
+from sessconf.store.read import check_readable, schema_status
 
 if TYPE_CHECKING:
     from sessconf.store import Store
@@ -158,7 +158,7 @@ class Booking:
             raise StoreError(
                 f"the store {self.store.display} holds nothing yet", "run `sessconf apply` first"
             )
-        status.check_readable(self.store.display)
+        check_readable(status, self.store.display)
 
     def _exists(self) -> None:
         if not self.store.exists():
@@ -171,7 +171,9 @@ class Booking:
         self._exists()
         with self.db.read() as conn:
             self._ready(conn)
-            zone = conn.execute(select(t.locations.c.timezone).where(t.locations.c.name == location)).scalar()
+            zone = conn.execute(
+                select(tables.locations.c.timezone).where(tables.locations.c.name == location)
+            ).scalar()
         if zone is None:
             raise RefusedError(f"unknown location '{location}'")
         return ZoneInfo(zone)
@@ -194,7 +196,7 @@ class Booking:
         self._exists()
         with _rules_of_the_store(), self.db.write(exclusive=False) as conn:
             self._ready(conn)
-            s = t.sessions
+            s = tables.sessions
             query = select(s.c.id, s.c.archived, s.c.max_attendees, s.c.duration, s.c.online_booking).where(
                 s.c.name == session
             )
@@ -210,8 +212,8 @@ class Booking:
                     f"session '{session}' cannot be booked online (online_booking: false); staff can book it"
                 )
             loc = conn.execute(
-                select(t.locations.c.id, t.locations.c.archived, t.locations.c.timezone).where(
-                    t.locations.c.name == location
+                select(tables.locations.c.id, tables.locations.c.archived, tables.locations.c.timezone).where(
+                    tables.locations.c.name == location
                 )
             ).first()
             if loc is None:
@@ -220,7 +222,8 @@ class Booking:
                 raise RefusedError(f"location '{location}' is archived and takes no bookings")
             offered = conn.execute(
                 select(func.count()).where(
-                    t.session_locations.c.session_id == row.id, t.session_locations.c.location_id == loc.id
+                    tables.session_locations.c.session_id == row.id,
+                    tables.session_locations.c.location_id == loc.id,
                 )
             ).scalar()
             if not offered:
@@ -229,7 +232,7 @@ class Booking:
             if not 1 <= minutes <= 24 * 60:
                 raise RefusedError(f"the duration {minutes} is out of range (1–1440 minutes)")
             start_utc = _utc(start)
-            a = t.appointments
+            a = tables.appointments
             taken = (
                 conn.execute(
                     select(func.count()).where(
@@ -290,7 +293,7 @@ class Booking:
                 )
             undone = [c.id for c in self._open_charges(conn, appointment_id)]
             self._set_status(conn, appointment_id, Status.BOOKED, arrived_at=None)
-            reversals = self._charges(conn, t.charges.c.reverses.in_(undone)) if undone else []
+            reversals = self._charges(conn, tables.charges.c.reverses.in_(undone)) if undone else []
             return Unarrival(self._appointment(conn, appointment_id), reversals, False)
 
     def no_show(self, appointment_id: int) -> tuple[Appointment, bool]:
@@ -334,14 +337,14 @@ class Booking:
             found = schema_status(conn)
             if not found.exists:
                 return []
-            found.check_readable(self.store.display)
+            check_readable(found, self.store.display)
             conditions = []
             if session is not None:
-                conditions.append(t.sessions.c.name == session)
+                conditions.append(tables.sessions.c.name == session)
             if client is not None:
-                conditions.append(t.appointments.c.client == client)
+                conditions.append(tables.appointments.c.client == client)
             if status is not None:
-                conditions.append(t.appointments.c.status == status)
+                conditions.append(tables.appointments.c.status == status)
             return self._select(conn, and_(True, *conditions))
 
     def charges(self, client: str) -> list[Charge]:
@@ -352,23 +355,23 @@ class Booking:
             found = schema_status(conn)
             if not found.exists:
                 return []
-            found.check_readable(self.store.display)
-            return self._charges(conn, t.charges.c.client == client)
+            check_readable(found, self.store.display)
+            return self._charges(conn, tables.charges.c.client == client)
 
     def _set_status(self, conn: Connection, appointment_id: int, status: Status, **stamps: object) -> None:
-        a = t.appointments
+        a = tables.appointments
         conn.execute(update(a).where(a.c.id == appointment_id).values(status=status, **stamps))
 
     def _appointment(self, conn: Connection, appointment_id: int, *, lock: bool = False) -> Appointment:
         if not 1 <= appointment_id <= limits.MAX_ID:  # no row can have it (nor can it be queried)
             raise RefusedError(f"no appointment {appointment_id}")
-        found = self._select(conn, t.appointments.c.id == appointment_id, lock=lock)
+        found = self._select(conn, tables.appointments.c.id == appointment_id, lock=lock)
         if not found:
             raise RefusedError(f"no appointment {appointment_id}")
         return found[0]
 
     def _select(self, conn: Connection, condition: object, *, lock: bool = False) -> list[Appointment]:
-        a, s, loc = t.appointments, t.sessions, t.locations
+        a, s, loc = tables.appointments, tables.sessions, tables.locations
         query = (
             select(
                 a.c.id,
@@ -396,7 +399,7 @@ class Booking:
 
     def _open_charges(self, conn: Connection, appointment_id: int) -> list[Charge]:
         """The charges of the appointment's current arrival: not reversing, not reversed."""
-        c = t.charges
+        c = tables.charges
         r = c.alias("r")
         return self._charges(
             conn,
@@ -408,7 +411,7 @@ class Booking:
         )
 
     def _charges(self, conn: Connection, condition: object) -> list[Charge]:
-        c = t.charges
+        c = tables.charges
         rows = conn.execute(select(c).where(condition).order_by(c.c.id))  # type: ignore[arg-type]
         return [
             Charge(

@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, inspect, select
 from sqlalchemy.engine import Connection
 
-from sessconf.state import BillingItemState, BillingLineState, LocationState, SessionState
-from sessconf.store import schema as t
+from sessconf import __version__
+from sessconf.errors import StoreError
+from sessconf.plan.snapshot import SchemaStatus, Snapshot, Usage
+from sessconf.plan.state import BillingItemState, BillingLineState, LocationState, SessionState
+from sessconf.store import tables
 from sessconf.store.errors import DamagedStoreError
-from sessconf.store.snapshot import SchemaStatus, Snapshot, Usage
 
 RESTORE = "restore the store from a backup"
 
@@ -21,16 +23,18 @@ __all__ = ["SchemaStatus", "Snapshot", "Usage", "read_snapshot", "schema_status"
 
 
 def schema_status(conn: Connection) -> SchemaStatus:
-    if not inspect(conn).has_table(t.meta.name):
+    if not inspect(conn).has_table(tables.meta.name):
         return SchemaStatus(False)
-    values: dict[str, str] = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
+    values: dict[str, str] = dict(conn.execute(select(tables.meta.c.key, tables.meta.c.value)).all())
     version, store_id = values.get("schema_version"), values.get("store_id")
     # Both are written with the schema, in one transaction: without them the store was tampered with.
     if not version or not store_id:
         missing = "store_id" if version else "schema_version"
-        raise DamagedStoreError(f"is damaged: its {t.meta.name} table has no {missing}", RESTORE)
+        raise DamagedStoreError(f"is damaged: its {tables.meta.name} table has no {missing}", RESTORE)
     if not (version.isascii() and version.isdigit()):
-        raise DamagedStoreError(f"is damaged: its schema_version in {t.meta.name} is not a number", RESTORE)
+        raise DamagedStoreError(
+            f"is damaged: its schema_version in {tables.meta.name} is not a number", RESTORE
+        )
     return SchemaStatus(True, int(version), store_id)
 
 
@@ -42,10 +46,10 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
     config = snap.config
 
     # One query per table, fetched whole (row-by-row iteration costs more than the query).
-    disciplines = _grouped(conn, t.location_disciplines, "location_id", "discipline")
+    disciplines = _grouped(conn, tables.location_disciplines, "location_id", "discipline")
     location_names: dict[int, str] = {}
-    previous = _grouped(conn, t.location_previous_names, "owner_id", "name")
-    lc = t.locations.c
+    previous = _grouped(conn, tables.location_previous_names, "owner_id", "name")
+    lc = tables.locations.c
     query = select(lc.id, lc.name, lc.display_name, lc.timezone, lc.address, lc.archived).order_by(lc.id)
     for id_, name, display, zone, address, archived in _rows(conn, query):
         location_names[id_] = name
@@ -61,8 +65,8 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
         )
 
     item_codes: dict[int, str] = {}
-    previous = _grouped(conn, t.billing_item_previous_names, "owner_id", "name")
-    bc = t.billing_items.c
+    previous = _grouped(conn, tables.billing_item_previous_names, "owner_id", "name")
+    bc = tables.billing_items.c
     query = select(bc.id, bc.code, bc.name, bc.kind, bc.price_cents, bc.currency, bc.archived).order_by(bc.id)
     for id_, code, name, kind, cents, currency, archived in _rows(conn, query):
         item_codes[id_] = code
@@ -77,15 +81,15 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
             tuple(previous.get(id_, ())),
         )
 
-    links = _grouped(conn, t.session_locations, "session_id", "location_id")
+    links = _grouped(conn, tables.session_locations, "session_id", "location_id")
     lines: dict[int, list[BillingLineState]] = defaultdict(list)
-    sb = t.session_billing_items.c
+    sb = tables.session_billing_items.c
     query = select(sb.session_id, sb.billing_item_id, sb.quantity).order_by(sb.session_id, sb.position)
     for session_id, item_id, quantity in _rows(conn, query):
         lines[session_id].append(BillingLineState(item_codes[item_id], quantity))
-    previous = _grouped(conn, t.session_previous_names, "owner_id", "name")
+    previous = _grouped(conn, tables.session_previous_names, "owner_id", "name")
     session_names: dict[int, str] = {}
-    sc = t.sessions.c
+    sc = tables.sessions.c
     query = select(
         sc.id,
         sc.name,
@@ -122,7 +126,7 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
             bool(row[11]),
         )
 
-    a = t.appointments
+    a = tables.appointments
     future = and_(a.c.status == "booked", a.c.start_utc > now)
     usage_query = select(
         a.c.session_id,
@@ -183,3 +187,22 @@ def _grouped(conn: Connection, table: Any, key: str, value: str) -> dict[int, li
     for k, v in _rows(conn, select(c[key], c[value]).order_by(c[key], c.position)):
         out[k].append(v)
     return out
+
+
+def check_readable(status: SchemaStatus, display: str, *, older: bool = False) -> None:
+    """Refuse a store whose schema this version of sessconf cannot read; with ``older``, an
+    older schema passes (its configuration reads the same; ``apply`` upgrades it first)."""
+    if not status.exists:
+        return
+    if status.version > tables.SCHEMA_VERSION:
+        raise StoreError(
+            f"the store {display} was written by a newer sessconf (schema version {status.version}; "
+            f"sessconf {__version__} knows up to {tables.SCHEMA_VERSION})",
+            "upgrade sessconf",
+        )
+    if status.version < tables.SCHEMA_VERSION and not older:
+        raise StoreError(
+            f"the store {display} has an older schema "
+            f"(version {status.version}, current {tables.SCHEMA_VERSION})",
+            "run `sessconf migrate`",
+        )

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from sqlalchemy import ForeignKeyConstraint
 from sqlalchemy.engine import Connection
 
-from sessconf.store import schema as t
+from sessconf.store import tables
 
 PREFIX = "sessconf_"
 
@@ -100,7 +100,7 @@ def _trigger(name: str, event: str, body: str, when: str | None = None) -> str:
 
 def _sqlite_foreign_keys() -> Iterator[str]:
     """Every foreign key of the schema as triggers: what ``PRAGMA foreign_keys = ON`` enforces."""
-    for table in t.metadata.sorted_tables:
+    for table in tables.metadata.sorted_tables:
         for fk in sorted(table.foreign_key_constraints, key=lambda c: list(c.column_keys)):
             yield from _sqlite_foreign_key(fk)
 

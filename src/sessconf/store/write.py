@@ -24,12 +24,12 @@ from sqlalchemy.exc import IntegrityError
 
 from sessconf import limits
 from sessconf.errors import RefusedError
-from sessconf.history import HistoryEntry
-from sessconf.plan import Change, Plan
-from sessconf.state import BillingItemState, ConfigState, LocationState, SessionState
-from sessconf.store import schema as t
+from sessconf.plan.plan import Change, Plan
+from sessconf.plan.snapshot import Snapshot
+from sessconf.plan.state import BillingItemState, ConfigState, EntityKind, LocationState, SessionState
+from sessconf.store import tables
 from sessconf.store.engine import Database
-from sessconf.store.snapshot import Snapshot
+from sessconf.store.history import HistoryEntry
 
 FAILPOINT_ENV = "SESSCONF_FAILPOINT"
 
@@ -176,6 +176,10 @@ def rows_to_write(desired: ConfigState, plan: Plan) -> int:
     return sum(len(step.rows) for step in _steps(ids, desired, plan, None))
 
 
+def _deleted_ids(by_kind: dict[str, list[Change]], ids: dict[str, dict[str, int]], kind: str) -> list[int]:
+    return [ids[kind][c.name] for c in by_kind[kind] if c.action == "delete"]
+
+
 def _steps(
     ids: dict[str, dict[str, int]], desired: ConfigState, plan: Plan, history: HistoryEntry | None
 ) -> Iterator[_Step]:
@@ -195,9 +199,9 @@ def _steps(
                 ids[kind][change.name] = ids[kind][change.old_name]
 
     prev_tables = {
-        "session": t.session_previous_names,
-        "location": t.location_previous_names,
-        "billing_item": t.billing_item_previous_names,
+        EntityKind.SESSION: tables.session_previous_names,
+        EntityKind.LOCATION: tables.location_previous_names,
+        EntityKind.BILLING_ITEM: tables.billing_item_previous_names,
     }
     # Previous names of every changed entity go first: a name may move from one entity to another.
     for kind, table in prev_tables.items():
@@ -212,11 +216,15 @@ def _steps(
 
     yield from _upsert_billing_items(by_kind["billing_item"], desired, ids["billing_item"])
     yield from _upsert_locations(by_kind["location"], desired, ids["location"])
-    yield _delete(t.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"])
-    yield from _upsert_sessions(by_kind["session"], desired, ids)
-    yield _delete(t.locations, [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"])
     yield _delete(
-        t.billing_items,
+        tables.sessions, [ids["session"][c.name] for c in by_kind["session"] if c.action == "delete"]
+    )
+    yield from _upsert_sessions(by_kind["session"], desired, ids)
+    yield _delete(
+        tables.locations, [ids["location"][c.name] for c in by_kind["location"] if c.action == "delete"]
+    )
+    yield _delete(
+        tables.billing_items,
         [ids["billing_item"][c.name] for c in by_kind["billing_item"] if c.action == "delete"],
     )
 
@@ -232,10 +240,10 @@ def _steps(
         yield _Step(table, new_rows, bulk=True)
 
     if history is None:
-        yield _Step(insert(t.apply_history), [{}])
+        yield _Step(insert(tables.apply_history), [{}])
         return
     yield _Step(
-        insert(t.apply_history),
+        insert(tables.apply_history),
         [
             {
                 "applied_at": _now(),
@@ -296,7 +304,7 @@ def _billing_row(item: BillingItemState) -> dict[str, Any]:
 
 def _upsert_billing_items(changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> list[_Step]:
     out: list[_Step] = []
-    _upsert(t.billing_items, changes, ids, lambda name: _billing_row(desired.billing_items[name]), out)
+    _upsert(tables.billing_items, changes, ids, lambda name: _billing_row(desired.billing_items[name]), out)
     return out
 
 
@@ -313,10 +321,10 @@ def _location_row(loc: LocationState) -> dict[str, Any]:
 def _upsert_locations(changes: list[Change], desired: ConfigState, ids: dict[str, int]) -> list[_Step]:
     out: list[_Step] = []
     created, changed = _upsert(
-        t.locations, changes, ids, lambda name: _location_row(desired.locations[name]), out
+        tables.locations, changes, ids, lambda name: _location_row(desired.locations[name]), out
     )
     relink = [c for c in changed if "disciplines" in c.fields]
-    table = t.location_disciplines
+    table = tables.location_disciplines
     out.append(
         _Step(
             delete(table).where(table.c.location_id == bindparam("_id")),
@@ -359,17 +367,17 @@ def _upsert_sessions(
     out: list[_Step] = []
     session_ids = ids["session"]
     created, changed = _upsert(
-        t.sessions, changes, session_ids, lambda name: _session_row(desired.sessions[name]), out
+        tables.sessions, changes, session_ids, lambda name: _session_row(desired.sessions[name]), out
     )
     for field, table, make in (
         (
             "locations",
-            t.session_locations,
+            tables.session_locations,
             lambda s: [{"location_id": ids["location"][name]} for name in s.locations],
         ),
         (
             "billing_items",
-            t.session_billing_items,
+            tables.session_billing_items,
             lambda s: [
                 {"billing_item_id": ids["billing_item"][line.item], "quantity": line.quantity}
                 for line in s.billing_items

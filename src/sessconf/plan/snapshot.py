@@ -1,0 +1,53 @@
+"""What a store holds, as plain values (no database types): a snapshot can be read in another
+process and handed over, and planning needs no database library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sessconf.plan.state import ConfigState
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """Whether the store exists yet, its schema's version, and its id."""
+
+    exists: bool
+    version: int = 0
+    store_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """How appointments use one session or location: counts and dates, never who or which."""
+
+    appointments: int = 0  # any status, any date
+    first: datetime | None = None
+    last: datetime | None = None
+    future_booked: int = 0
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What a store holds: its configuration, the row ids behind it, and appointment usage."""
+
+    status: SchemaStatus
+    config: ConfigState = field(default_factory=ConfigState)
+    # the store's URL as it may be shown (read where the snapshot is read: planning in another
+    # process needs neither the URL parsed again nor the database library)
+    store: str = ""
+    ids: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {"session": {}, "location": {}, "billing_item": {}}
+    )
+    session_usage: dict[str, Usage] = field(default_factory=dict)
+    location_usage: dict[str, Usage] = field(default_factory=dict)
+    # (session, location) -> booked future appointments
+    future_at: dict[tuple[str, str], int] = field(default_factory=dict)
+    # session -> appointment counts of its future slots that hold more than one
+    future_slots: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def store_id(self) -> str | None:
+        return self.status.store_id

@@ -1,0 +1,156 @@
+"""The loaded repository as values: entities with the file and positions they came from."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from sessconf.diagnostics import Diagnostic
+from sessconf.model import BillingItem, Location, Session
+from sessconf.repository.files import ReadError, read_file
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR
+from sessconf.settings import SESSION_FILE_MAX, Settings
+from sessconf.yaml.comments import Comment
+from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+_NO_FIELDS: frozenset[str] = frozenset()
+
+
+class Entry(Generic[M]):
+    """An entity, with the file and the source positions it came from.
+
+    Session files are parsed without recording positions (most are never needed); the first
+    call to :meth:`pos` re-parses the file to find them. A session's path is kept as the text the
+    folder listing gave until something asks for :attr:`path` (10,000 ``Path`` objects cost tens
+    of milliseconds, and a clean repository needs none).
+
+    The entries of ``Repository.sessions``, ``locations`` and ``billing_items`` hold valid models.
+    Those of ``Repository.partial_*`` failed validation and hold a *partial* model (see
+    :func:`partial_model`): the fields that validated, and a neutral value (``""``, ``0``, an
+    empty list, the default) in each of the ``unknown`` ones. Only the lint rules see them.
+    """
+
+    __slots__ = ("_path", "model", "name", "prefix", "source_map", "unknown")
+
+    def __init__(
+        self,
+        name: str,
+        model: M,
+        path: Path | str,
+        prefix: KeyPath = (),
+        source_map: SourceMap | None = None,
+        unknown: frozenset[str] = _NO_FIELDS,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self._path = path
+        self.prefix = prefix
+        self.source_map = source_map
+        self.unknown = unknown
+
+    @property
+    def path(self) -> Path:
+        path = self._path
+        if isinstance(path, str):
+            path = self._path = Path(path)
+        return path
+
+    def __repr__(self) -> str:
+        where = str(self._path)
+        return f"Entry(name={self.name!r}, model={self.model!r}, path={where!r}, prefix={self.prefix!r})"
+
+    def pos(self, *sub: str | int) -> tuple[int, int]:
+        """Position of the value at ``sub`` inside this entity (the entity itself with no ``sub``)."""
+        return self._positions().value((*self.prefix, *sub))
+
+    def key_pos(self, *sub: str | int) -> tuple[int, int]:
+        return self._positions().key((*self.prefix, *sub))
+
+    def _positions(self) -> SourceMap:
+        if self.source_map is None:
+            self.source_map = source_map_of(self.path)
+        return self.source_map
+
+
+def source_map_of(path: Path) -> SourceMap:
+    """Positions of every value in a session file (re-read; an unreadable file gives an empty map)."""
+    try:
+        raw = read_file(path, SESSION_FILE_MAX)
+    except ReadError:
+        return SourceMap()
+    return parse_yaml(path, raw).source_map
+
+
+@dataclass(slots=True)
+class Repository:
+    """Everything loaded from a config repository."""
+
+    root: Path
+    settings: Settings
+    sessions: dict[str, Entry[Session]] = field(default_factory=dict)
+    locations: dict[str, Entry[Location]] = field(default_factory=dict)
+    billing_items: dict[str, Entry[BillingItem]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The comments that mention ``sessconf:`` (lint reads its directives there), by file.
+    comments: dict[Path, list[Comment]] = field(default_factory=dict)
+    # Names that files failing validation refer to, so they are not reported as unused.
+    referenced_by_invalid: set[str] = field(default_factory=set)
+    # Catalogues that could not be read at all: cross-references into them are not checked.
+    unreadable: set[str] = field(default_factory=set)
+    # Ids of catalogue entries that failed validation: they exist, but have no valid model.
+    invalid_ids: set[tuple[str, str]] = field(default_factory=set)  # (file name, id)
+    # Entities that failed validation, with the fields that did validate (see ``Entry``): the lint
+    # rules check them as far as those fields allow; the plan and the store never see them.
+    partial_sessions: list[Entry[Session]] = field(default_factory=list)
+    partial_locations: dict[str, Entry[Location]] = field(default_factory=dict)
+    partial_billing_items: dict[str, Entry[BillingItem]] = field(default_factory=dict)
+    # Every file read, in order; session files as the text of their path until asked for.
+    _files: list[Path | str] = field(default_factory=list, repr=False)
+    _file_paths: list[Path] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file of the repository that was read (``pyproject.toml``, catalogues, sessions,
+        templates)."""
+        if self._file_paths is None or len(self._file_paths) != len(self._files):
+            self._file_paths = [p if isinstance(p, Path) else Path(p) for p in self._files]
+        return self._file_paths
+
+    @property
+    def file_count(self) -> int:
+        return len(self._files)
+
+    def checked_sessions(self) -> Collection[Entry[Session]]:
+        """The sessions that lint rules check: the valid ones, then the partial ones."""
+        if not self.partial_sessions:
+            return self.sessions.values()
+        return [*self.sessions.values(), *self.partial_sessions]
+
+    def checked_locations(self) -> Mapping[str, Entry[Location]]:
+        """The locations that lint rules check, by id: the valid ones and the partial ones."""
+        return {**self.locations, **self.partial_locations} if self.partial_locations else self.locations
+
+    def checked_billing_items(self) -> Mapping[str, Entry[BillingItem]]:
+        """The billing items that lint rules check, by code: the valid ones and the partial ones."""
+        if not self.partial_billing_items:
+            return self.billing_items
+        return {**self.billing_items, **self.partial_billing_items}
+
+    @property
+    def locations_path(self) -> Path:
+        return self.root / LOCATIONS_FILE
+
+    @property
+    def billing_items_path(self) -> Path:
+        return self.root / BILLING_FILE
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / SESSIONS_DIR
