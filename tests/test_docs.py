@@ -20,7 +20,7 @@ def readme_commands() -> list[str]:
 def test_readme_starts_with_the_two_commands() -> None:
     main_job, tests = readme_commands()[:2]
     assert "sessconf lint" in main_job
-    for tool in ("ruff check", "mypy --strict", "pytest"):
+    for tool in ("ruff check", "mypy --strict", "lint-imports", "pytest"):
         assert tool in tests
 
 

@@ -24,10 +24,10 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import update
 
 from sessconf.model import check_text
+from sessconf.operations.documents import billing_items_document, locations_document, session_document
 from sessconf.operations.export import export
 from sessconf.plan.desired import from_repository
 from sessconf.plan.state import BillingItemState, BillingLineState, ConfigState, LocationState, SessionState
-from sessconf.repository.documents import billing_items_document, locations_document, session_document
 from sessconf.repository.load import load_repository
 from sessconf.store import Store, tables
 from sessconf.store.url import resolve

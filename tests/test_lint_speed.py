@@ -22,7 +22,8 @@ from sessconf.lint.context import LintContext
 from sessconf.lint.engine import lint
 from sessconf.repository.load import load_repository
 from sessconf.repository.model import Entry, Repository
-from sessconf.settings import Settings, load_settings
+from sessconf.repository.pyproject import load_settings
+from sessconf.settings import Settings
 from sessconf.speed import gc as speed_gc
 from sessconf.speed.pool import ParallelMap
 from tests.conftest import ACUPINITIAL, WriteRepo

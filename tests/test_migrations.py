@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 
 from sessconf.operations.apply import apply_repository
 from sessconf.repository.load import load_repository
-from sessconf.store import HistoryEntry, Store, tables
+from sessconf.store import HistoryEntry, Store, migrate, tables
 from sessconf.store.booking import Status
 from sessconf.store.url import resolve
 
@@ -31,8 +31,8 @@ def version_1_store(url: str, clinic: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """The example clinic applied by a sessconf that knew only migration 1, with an appointment
     that arrived (charged as that version charged) and one booked; their ids."""
     with monkeypatch.context() as patch:
-        patch.setattr(tables, "MIGRATIONS", tables.MIGRATIONS[:1])
-        patch.setattr(tables, "SCHEMA_VERSION", 1)
+        patch.setattr(migrate, "MIGRATIONS", migrate.MIGRATIONS[:1])
+        patch.setattr(migrate, "SCHEMA_VERSION", 1)
         with Store(resolve(url, None, clinic)) as store:
             apply_repository(store, load_repository(clinic), history=WHO)
             booking = store.booking()
@@ -72,7 +72,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(
     assert result.exit_code == 0, result.output
     assert ("1 updated" in result.output) == (command == "apply-a-change")
     with Store(resolve(store_url, None, clinic)) as store:
-        assert store.status().version == tables.SCHEMA_VERSION
+        assert store.status().version == migrate.SCHEMA_VERSION
         booking = store.booking()
         assert [(a.id, a.status) for a in booking.appointments()] == [
             (arrived, Status.ARRIVED),
@@ -109,7 +109,7 @@ def test_migrating_twice_does_nothing_the_second_time(run: Run, clinic: Path, st
     assert again.exit_code == 0, again.output
     with Store(resolve(store_url, None, clinic)) as store, store.db.read() as conn:
         recorded = conn.execute(text("SELECT version FROM sessconf_migrations ORDER BY version")).scalars()
-        assert list(recorded) == [m.version for m in tables.MIGRATIONS]
+        assert list(recorded) == [m.version for m in migrate.MIGRATIONS]
 
 
 def test_the_migrated_schema_is_the_one_sessconf_queries(

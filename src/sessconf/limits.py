@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+MIB = 1024 * 1024
+
+SESSION_FILE_MAX = 1 * MIB
+"""A session file's size (bytes); catalogues may be larger (the ``max_file_size`` setting)."""
+
+SETTINGS_FILE_MAX = 1 * MIB
+"""``pyproject.toml``'s size (bytes)."""
+
 NAME_MAX = 32
 """Session names, location ids, billing item codes, disciplines and previous names (characters)."""
 

@@ -68,7 +68,7 @@ def store_option(fn: F) -> F:
 
 def open_store(root: Path, flag: str | None) -> Store:
     """The store selected by ``--store`` > ``$SESSCONF_STORE`` > settings > the default file."""
-    from sessconf.settings import load_settings
+    from sessconf.repository.pyproject import load_settings
     from sessconf.store import Store
     from sessconf.store.url import resolve
 

@@ -20,7 +20,7 @@ def command(name: str, fmt: str, root: Path, store_flag: str | None) -> int:
     """
     from sessconf.output.sessions import render_show
     from sessconf.plan.view import UsageView, view_session
-    from sessconf.settings import load_settings
+    from sessconf.repository.pyproject import load_settings
 
     with open_store(root, store_flag) as store:
         snap = store.snapshot()

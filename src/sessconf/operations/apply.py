@@ -19,7 +19,7 @@ from sessconf.plan.desired import from_repository
 from sessconf.plan.plan import Plan
 from sessconf.plan.saved import saved_plan_refusal
 from sessconf.repository.model import Repository
-from sessconf.store import ApplyResult, PlanStamp, Store, tables
+from sessconf.store import ApplyResult, PlanStamp, Store, migrate
 from sessconf.store.history import HistoryEntry
 from sessconf.store.write import rows_to_write
 
@@ -68,7 +68,7 @@ def apply(
 def upgrade_if_older(store: Store) -> list[str]:
     """The migrations applied to bring an older store's schema up to date (none for a new one)."""
     status = store.status()
-    if status.exists and status.version < tables.SCHEMA_VERSION:
+    if status.exists and status.version < migrate.SCHEMA_VERSION:
         return store.migrate()
     return []
 

@@ -263,7 +263,7 @@ def create_session(root: Path, session: SessionState) -> NewSession:
     keeps as a previous name); its warnings are reported and the file is written.
     """
     from sessconf.lint.engine import LintResult, lint
-    from sessconf.repository.documents import session_document
+    from sessconf.operations.documents import session_document
 
     problem = name_problem(session.name)
     if problem is not None:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sessconf.errors import RefusedError, SessconfError
+from sessconf.operations.documents import billing_items_document, locations_document, session_document
 from sessconf.operations.edit import write_atomic
 from sessconf.plan.desired import from_repository
 from sessconf.plan.state import KINDS, ConfigState, to_plain
-from sessconf.repository.documents import billing_items_document, locations_document, session_document
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR
 from sessconf.settings import Settings
 

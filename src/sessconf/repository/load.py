@@ -24,10 +24,12 @@ from typing import Generic, NamedTuple
 from sessconf.codes.files import MISSING_FILE, NOT_A_MAPPING, STRAY_FILE
 from sessconf.codes.values import INVALID_NAME, NAME_MISMATCH, WRONG_TYPE
 from sessconf.diagnostics import Diagnostic, Severity
+from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
 from sessconf.repository.model import Entry, M, Repository
+from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
     LazyPositions,
     describe,
@@ -35,7 +37,6 @@ from sessconf.repository.validate import (
     tainted_fields,
     validate,
 )
-from sessconf.settings import SESSION_FILE_MAX, load_settings
 from sessconf.speed import gc
 from sessconf.speed.pool import ParallelMap
 from sessconf.yaml.comments import Comment

@@ -10,10 +10,11 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from sessconf.diagnostics import Diagnostic
+from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session
 from sessconf.repository.files import ReadError, read_file
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR
-from sessconf.settings import SESSION_FILE_MAX, Settings
+from sessconf.settings import Settings
 from sessconf.yaml.comments import Comment
 from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
 

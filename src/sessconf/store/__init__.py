@@ -113,7 +113,8 @@ class Store:
         """
         if not self.exists():
             return Snapshot(SchemaStatus(False), store=self.display)
-        from sessconf.store.read import check_readable, schema_status
+        from sessconf.store.migrate import check_readable
+        from sessconf.store.read import schema_status
 
         with self.db.read() as conn:
             status = schema_status(conn)

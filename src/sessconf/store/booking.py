@@ -32,7 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from sessconf import limits
 from sessconf.errors import RefusedError, StoreError
 from sessconf.store import tables
-from sessconf.store.read import check_readable, schema_status
+from sessconf.store.migrate import check_readable
+from sessconf.store.read import schema_status
 
 if TYPE_CHECKING:
     from sessconf.store import Store

@@ -10,8 +10,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, inspect, select
 from sqlalchemy.engine import Connection
 
-from sessconf import __version__
-from sessconf.errors import StoreError
 from sessconf.plan.snapshot import SchemaStatus, Snapshot, Usage
 from sessconf.plan.state import BillingItemState, BillingLineState, LocationState, SessionState
 from sessconf.store import tables
@@ -187,22 +185,3 @@ def _grouped(conn: Connection, table: Any, key: str, value: str) -> dict[int, li
     for k, v in _rows(conn, select(c[key], c[value]).order_by(c[key], c.position)):
         out[k].append(v)
     return out
-
-
-def check_readable(status: SchemaStatus, display: str, *, older: bool = False) -> None:
-    """Refuse a store whose schema this version of sessconf cannot read; with ``older``, an
-    older schema passes (its configuration reads the same; ``apply`` upgrades it first)."""
-    if not status.exists:
-        return
-    if status.version > tables.SCHEMA_VERSION:
-        raise StoreError(
-            f"the store {display} was written by a newer sessconf (schema version {status.version}; "
-            f"sessconf {__version__} knows up to {tables.SCHEMA_VERSION})",
-            "upgrade sessconf",
-        )
-    if status.version < tables.SCHEMA_VERSION and not older:
-        raise StoreError(
-            f"the store {display} has an older schema "
-            f"(version {status.version}, current {tables.SCHEMA_VERSION})",
-            "run `sessconf migrate`",
-        )

@@ -10,13 +10,10 @@ Money is integer cents (exact on both databases); times are UTC; sizes come from
 
 Migrations run in order, also for a new store. Each builds what it adds from the tables below;
 a migration that changes a table freezes the definition the earlier ones created (as
-``_V1_APPOINTMENTS`` does for migration 2), so that every path leads to the same schema.
+``V1_APPOINTMENTS`` does for migration 2), so that every path leads to the same schema.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
@@ -33,8 +30,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.schema import CreateTable
 
 from sessconf import limits
 
@@ -145,7 +140,7 @@ billing_item_previous_names = _previous_names("billing_item")
 APPOINTMENT_STATUSES = ("booked", "arrived", "cancelled", "no_show")
 
 
-def _appointments_table(md: MetaData, name: str = "appointments") -> Table:
+def appointments_table(md: MetaData, name: str = "appointments") -> Table:
     statuses = ", ".join(f"'{s}'" for s in APPOINTMENT_STATUSES)
     return Table(
         name,
@@ -168,7 +163,7 @@ def _appointments_table(md: MetaData, name: str = "appointments") -> Table:
     )
 
 
-def _charges_table(md: MetaData, name: str = "charges", appointments: str = "appointments") -> Table:
+def charges_table(md: MetaData, name: str = "charges", appointments: str = "appointments") -> Table:
     """Charges are values copied at arrival: no reference that could block a billing item's removal.
 
     A reversing charge (``reverses``: the charge it undoes) repeats its charge with the opposite
@@ -201,12 +196,12 @@ def _charges_table(md: MetaData, name: str = "charges", appointments: str = "app
     )
 
 
-appointments = _appointments_table(metadata)
+appointments = appointments_table(metadata)
 Index("appointments_slot", appointments.c.session_id, appointments.c.location_id, appointments.c.start_utc)
 Index("appointments_location", appointments.c.location_id)
 Index("appointments_client", appointments.c.client)
 
-charges = _charges_table(metadata)
+charges = charges_table(metadata)
 Index("charges_client", charges.c.client)
 Index("charges_appointment", charges.c.appointment_id)
 
@@ -224,18 +219,11 @@ apply_history = Table(
 )
 
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    upgrade: Callable[[Connection], None]
-
-
 # The two tables as migration 1 created them (migration 2 rebuilds or alters them).
-_V1 = MetaData()
-_V1_APPOINTMENTS = Table(
+V1 = MetaData()
+V1_APPOINTMENTS = Table(
     "appointments",
-    _V1,
+    V1,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("session_id", Id, ForeignKey(sessions.c.id, ondelete="RESTRICT"), nullable=False),
     Column("location_id", Id, ForeignKey(locations.c.id, ondelete="RESTRICT"), nullable=False),
@@ -251,9 +239,9 @@ _V1_APPOINTMENTS = Table(
     Index("appointments_location", "location_id"),
     Index("appointments_client", "client"),
 )
-_V1_CHARGES = Table(
+V1_CHARGES = Table(
     "charges",
-    _V1,
+    V1,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("appointment_id", Id, ForeignKey("appointments.id", ondelete="RESTRICT"), nullable=False),
     Column("client", String(200), nullable=False),
@@ -267,80 +255,3 @@ _V1_CHARGES = Table(
     Index("charges_client", "client"),
     Index("charges_appointment", "appointment_id"),
 )
-_CHANGED_BY_2 = {"appointments", "charges"}
-
-
-def _initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t.name not in _CHANGED_BY_2])
-    _V1.create_all(conn)
-
-
-def _lifecycle_and_rules(conn: Connection) -> None:
-    """No-shows and reversing charges; every rule of the store in the schema itself."""
-    from sessconf.store import rules
-
-    if conn.dialect.name == "sqlite":
-        _rebuild_sqlite_appointments_and_charges(conn)
-    else:
-        _alter_postgresql_appointments_and_charges(conn)
-    rules.install(conn)
-
-
-def _rebuild_sqlite_appointments_and_charges(conn: Connection) -> None:
-    """SQLite cannot alter a CHECK constraint: both tables are rebuilt, within the transaction.
-
-    ``PRAGMA foreign_keys`` cannot be turned off inside a transaction, and the old charges refer
-    to the old appointments (``ON DELETE RESTRICT``), so the new tables are made under new names,
-    the new charges referring to the new appointments; the old ones are dropped, charges first,
-    and the renames (SQLite >= 3.26 rewrites references on rename) give them their names back.
-    """
-    scratch = MetaData()
-    for table in (sessions, locations):
-        table.to_metadata(scratch)
-    new_appointments = _appointments_table(scratch, "appointments_new")
-    new_charges = _charges_table(scratch, "charges_new", "appointments_new")
-    for table in (new_appointments, new_charges):
-        conn.execute(CreateTable(table))
-    kept = [c.name for c in _V1_APPOINTMENTS.columns]
-    columns = ", ".join(kept)
-    conn.exec_driver_sql(f"INSERT INTO appointments_new ({columns}) SELECT {columns} FROM appointments")
-    kept = [c.name for c in _V1_CHARGES.columns]
-    columns = ", ".join(kept)
-    conn.exec_driver_sql(f"INSERT INTO charges_new ({columns}) SELECT {columns} FROM charges")
-    conn.exec_driver_sql("DROP TABLE charges")
-    conn.exec_driver_sql("DROP TABLE appointments")
-    conn.exec_driver_sql("ALTER TABLE appointments_new RENAME TO appointments")
-    conn.exec_driver_sql("ALTER TABLE charges_new RENAME TO charges")
-    for index in (*appointments.indexes, *charges.indexes):
-        index.create(conn)
-
-
-# What migration 2 adds to the two tables on PostgreSQL, by constraint name.
-_ADDED_BY_2 = (
-    "appointments_status",
-    "appointments_client_length",
-    "charges_reverses_fkey",
-    "charges_reversed_once",
-    "charges_quantity",
-    "charges_unit_price",
-    "charges_amount",
-    "charges_client_length",
-)
-
-
-def _alter_postgresql_appointments_and_charges(conn: Connection) -> None:
-    from sqlalchemy.schema import AddConstraint
-
-    conn.exec_driver_sql("ALTER TABLE appointments DROP CONSTRAINT appointments_status")
-    conn.exec_driver_sql("ALTER TABLE appointments ADD COLUMN no_show_at TIMESTAMP WITHOUT TIME ZONE")
-    conn.exec_driver_sql("ALTER TABLE charges ADD COLUMN reverses BIGINT")
-    named = {c.name: c for table in (appointments, charges) for c in table.constraints if c.name}
-    for name in _ADDED_BY_2:
-        conn.execute(AddConstraint(named[name]))
-
-
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial schema", _initial),
-    Migration(2, "no-shows, reversing charges and the store's rules as triggers", _lifecycle_and_rules),
-)
-SCHEMA_VERSION = MIGRATIONS[-1].version
