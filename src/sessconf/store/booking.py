@@ -201,8 +201,7 @@ class Booking:
             query = select(s.c.id, s.c.archived, s.c.max_attendees, s.c.duration, s.c.online_booking).where(
                 s.c.name == session
             )
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update()  # one booking of this session at a time
+            query = query.with_for_update()  # one booking of this session at a time (SQLite: its lock)
             row = conn.execute(query).first()
             if row is None:
                 raise RefusedError(f"unknown session '{session}'")
@@ -388,7 +387,7 @@ class Booking:
             .where(condition)  # type: ignore[arg-type]
             .order_by(a.c.start_utc, a.c.id)
         )
-        if lock and self.db.dialect == "postgresql":
+        if lock:  # SQLite renders no FOR UPDATE: its write transaction holds the whole database
             query = query.with_for_update(of=a)
         out = []
         for id_, session, client, location, zone, start_utc, duration, status in conn.execute(query):

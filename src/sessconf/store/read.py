@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sessconf.plan.snapshot import SchemaStatus, Snapshot, Usage
 from sessconf.plan.state import BillingItemState, BillingLineState, LocationState, SessionState
 from sessconf.store import tables
+from sessconf.store.engine import plain_rows
 from sessconf.store.errors import DamagedStoreError
 
 RESTORE = "restore the store from a backup"
@@ -103,25 +104,37 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
         sc.telehealth,
     ).order_by(sc.id)
     no_lines: list[BillingLineState] = []
-    for row in _rows(conn, query):
-        id_, name = row[0], row[1]
+    for (
+        id_,
+        name,
+        description,
+        discipline,
+        color,
+        duration,
+        archived,
+        max_attendees,
+        online_booking,
+        buffer_before,
+        buffer_after,
+        telehealth,
+    ) in _rows(conn, query):
         session_names[id_] = name
         snap.ids["session"][name] = id_
         config.sessions[name] = SessionState(
             name,
-            row[2],
-            row[3],
+            description,
+            discipline,
             tuple([location_names[i] for i in links.get(id_, ())]),
-            row[4],
-            row[5],
+            color,
+            duration,
             tuple(lines.get(id_, no_lines)),
-            bool(row[6]),
+            bool(archived),
             tuple(previous.get(id_, ())),
-            row[7],
-            bool(row[8]),
-            row[9],
-            row[10],
-            bool(row[11]),
+            max_attendees,
+            bool(online_booking),
+            buffer_before,
+            buffer_after,
+            bool(telehealth),
         )
 
     a = tables.appointments
@@ -168,14 +181,8 @@ def _usage(entries: list[tuple[int, datetime, datetime, int]]) -> Usage:
 
 
 def _rows(conn: Connection, query: Any) -> list[Any]:
-    # The driver's own tuples: SQLAlchemy's row objects cost more than the query at 60,000 rows
-    # (values are converted by the caller: bools from SQLite's 0/1, cents to Decimal).
-    result = conn.execute(query)
-    try:
-        rows = list(result.cursor.fetchall())
-    finally:
-        result.close()
-    return rows
+    # plain tuples (values are converted here: bools from SQLite's 0/1, cents to Decimal)
+    return plain_rows(conn, query)
 
 
 def _grouped(conn: Connection, table: Any, key: str, value: str) -> dict[int, list[Any]]:
