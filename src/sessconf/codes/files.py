@@ -1,4 +1,4 @@
-"""Rules about files and YAML, reported by the loader while it reads the repository.
+"""Codes of files and YAML: what reading the repository reports.
 
 None of them can be re-graded: a file that cannot be read leaves no model to check.
 """

@@ -1,4 +1,4 @@
-"""Rules checked while planning against a store (``sessconf diff`` / ``apply``). Always errors."""
+"""Codes of planning against a store (``sessconf diff`` / ``apply``). Always errors."""
 
 from __future__ import annotations
 

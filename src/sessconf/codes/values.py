@@ -1,4 +1,4 @@
-"""Rules about the shape and values of sessions, locations and billing items.
+"""Codes of the shape and values of sessions, locations and billing items (validation).
 
 They are reported while each entry is validated. None of them can be re-graded: an entry that
 fails them leaves no valid model.

@@ -1,4 +1,4 @@
-"""What the cross-reference and advice rules need to know about the sessions, in one pass.
+"""The facts about the sessions that several checks need, gathered in one pass.
 
 At 10,000 sessions a rule that walks every session costs milliseconds, and most find nothing:
 the index gathers, in a single pass over the sessions, the few facts that tell each rule whether

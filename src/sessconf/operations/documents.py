@@ -1,4 +1,4 @@
-"""Repository files as text: the YAML of a session file and of the two catalogues (SPEC §2).
+"""Configuration states written as repository files: a session file and the two catalogues (SPEC §2).
 
 The text looks hand-written: keys in the order of SPEC §2, defaults left out, flow lists for
 names, colours and prices quoted (``"#0f766e"``, ``"95.00"``). Every value goes through

@@ -1,4 +1,4 @@
-"""Dispatch to a format module by name."""
+"""Rendering by format name: the module of each output format."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loads a config repository into a :class:`Repository`: models, positions and diagnostics.
+"""Loading a config repository into a :class:`Repository`: models, positions and diagnostics.
 
 The repository is authoritative (SPEC §2), so anything missing or unexpected is a diagnostic,
 never silently skipped. Every file is read; one broken file never hides the problems of others,

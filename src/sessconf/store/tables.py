@@ -1,4 +1,4 @@
-"""The store's tables (SQLAlchemy Core) and its named, recorded migrations.
+"""The store's tables (SQLAlchemy Core), and those of schema version 1 that migrations start from.
 
 One code path for SQLite and PostgreSQL. Configuration rows get explicit ids assigned by
 ``apply`` (under its lock); appointments and charges get database-generated ids. Foreign keys to

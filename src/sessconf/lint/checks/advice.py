@@ -1,4 +1,4 @@
-"""Style and advice: warnings by default, and each can be re-graded or turned off.
+"""Checks of style and advice (SC301–SC305): warnings by default, each can be re-graded or turned off.
 
 Settings re-grade them (``[tool.sessconf.rules]``, e.g. ``SC301 = "off"``), and a
 ``# sessconf: disable=CODE`` comment silences one on a line or, at the top of a file, in the whole

@@ -1,4 +1,4 @@
-"""Rules about names and cross-references across the repository. Always errors.
+"""Checks of names and cross-references across the repository (SC201–SC205). Always errors.
 
 They check every entity as far as its valid fields go: an entity that failed validation takes
 part through its partial model (``Repository.checked_*``), so a schema error in one field hides

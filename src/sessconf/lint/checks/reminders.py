@@ -1,4 +1,4 @@
-"""Rules about reminders (SPEC §5): template errors, SMS length, stray template files.
+"""Checks of reminders (SC401–SC403, SPEC §5): template errors, SMS length, stray template files.
 
 SC401 and SC402 come from one rendering pass, done once and shared (when SC402 is off, the pass
 looks for template errors only, and renders nothing at all with the built-in templates: see
