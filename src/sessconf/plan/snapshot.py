@@ -29,6 +29,15 @@ class Usage:
     future_booked: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class LastApply:
+    """The last ``sessconf apply`` of a store: when, by whom, and the configuration it left."""
+
+    applied_at: datetime  # UTC
+    actor: str
+    config_digest: str
+
+
 @dataclass(slots=True)
 class Snapshot:
     """What a store holds: its configuration, the row ids behind it, and appointment usage."""
@@ -47,7 +56,15 @@ class Snapshot:
     future_at: dict[tuple[str, str], int] = field(default_factory=dict)
     # session -> appointment counts of its future slots that hold more than one
     future_slots: dict[str, list[int]] = field(default_factory=dict)
+    last_apply: LastApply | None = None  # None: never applied (or the store does not say)
 
     @property
     def store_id(self) -> str | None:
         return self.status.store_id
+
+    @property
+    def changed_outside(self) -> bool:
+        """Whether the configuration differs from what the last apply left (SPEC §4: edited by
+        other means; a plan would revert those edits)."""
+        last = self.last_apply
+        return last is not None and last.config_digest != self.config.digest()
