@@ -13,7 +13,7 @@ import pytest
 from sessconf.diagnostics import Diagnostic
 from sessconf.lint import lint
 from sessconf.loader import load_repository
-from sessconf.reminders.check import SAMPLE_FIRST_NAME
+from sessconf.reminders.check.samples import SAMPLE_FIRST_NAME
 from sessconf.reminders.render import Renderer
 from sessconf.reminders.sms import SmsLength
 from tests.conftest import ACUPINITIAL, MINIMAL_LOCATIONS, WriteRepo

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from sessconf.loader import Repository
+    from sessconf.settings import Settings
 
 Channel = Literal["sms", "email"]
 CHANNELS: tuple[Channel, ...] = ("sms", "email")
@@ -42,14 +42,14 @@ WRITTEN_FOR = frozenset(BUILT_IN_LOCALES.values())
 CLINIC_NAME_MAX = 500
 
 
-def cannot_fail(repo: Repository, channel: Channel) -> bool:
-    """Whether rendering ``channel`` for every bookable session of ``repo`` is known to succeed:
-    the built-in template is used, with a locale and a clinic name it is tested with."""
-    settings = repo.settings
+def cannot_fail(root: Path, settings: Settings, channel: Channel) -> bool:
+    """Whether rendering ``channel`` for every bookable session of the repository at ``root`` is
+    known to succeed: the built-in template is used, with a locale and a clinic name it is tested
+    with."""
     return (
         settings.locale in WRITTEN_FOR
         and len(settings.clinic_name) <= CLINIC_NAME_MAX
-        and not has_override(repo.root, channel)
+        and not has_override(root, channel)
     )
 
 

@@ -2,14 +2,16 @@
 
 SC401 and SC402 come from one rendering pass, done once and shared (when SC402 is off, the pass
 looks for template errors only, and renders nothing at all with the built-in templates: see
-``sessconf.reminders.builtin``). This module stays light: Jinja2 and Babel are imported only when
-there is something to render.
+``sessconf.reminders.builtin``). The pass (``sessconf.reminders.check``) returns findings that
+name no rule; this module turns them into the diagnostics of its rules. It stays light: Jinja2
+and Babel are imported only when there is something to render.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -26,6 +28,8 @@ from sessconf.rules import check, turned_off
 
 if TYPE_CHECKING:
     from sessconf.loader import Repository
+    from sessconf.reminders.check.findings import Finding
+    from sessconf.reminders.check.runner import ReminderCheck
 
 TEMPLATE_FILES = tuple(sorted(OVERRIDES.values()))
 
@@ -33,10 +37,10 @@ TEMPLATE_FILES = tuple(sorted(OVERRIDES.values()))
 def _prepare(repo: Repository) -> None:
     """While the session files load: the imports, templates and samples of the rendering pass."""
     lengths = sms_too_long.code not in turned_off(repo)
-    if repo.locations and (lengths or not all(cannot_fail(repo, channel) for channel in CHANNELS)):
-        from sessconf.reminders.check import prepare
-
-        prepare(repo, lengths=lengths)
+    if repo.locations and (lengths or not _cannot_fail(repo)):
+        check = _reminder_check(repo, lengths)
+        check.prepare()
+        _state(repo).prepared = check
 
 
 @check("SC401", "reminder-error", prepare=_prepare)
@@ -114,10 +118,10 @@ class _Entries(NamedTuple):
 def _entries(repo: Repository) -> _Entries:
     """What ``templates/`` holds, looked at once (never opening an entry that is not a regular
     file, so a FIFO or a device cannot block lint)."""
-    found: _Entries | None = repo.cache.get("reminders:entries")
-    if found is None:
-        found = repo.cache["reminders:entries"] = _scan(repo.root / TEMPLATES_DIR)
-    return found
+    state = _state(repo)
+    if state.entries is None:
+        state.entries = _scan(repo.root / TEMPLATES_DIR)
+    return state.entries
 
 
 def _scan(folder: Path) -> _Entries:
@@ -154,22 +158,63 @@ def _scan(folder: Path) -> _Entries:
 
 def _findings(repo: Repository, *, lengths: bool) -> list[Diagnostic]:
     """What rendering finds (SC401, and SC402 with ``lengths``), computed once per repository."""
-    key = f"reminders:{'lengths' if lengths else 'errors'}"
-    found: list[Diagnostic] | None = repo.cache.get(key)
+    state = _state(repo)
+    found = state.findings.get(lengths)
     if found is None:
-        found = repo.cache[key] = _render_check(repo, lengths)
+        found = state.findings[lengths] = [_diagnostic(f) for f in _render_check(repo, lengths)]
     return found
 
 
-def _render_check(repo: Repository, lengths: bool) -> list[Diagnostic]:
+def _render_check(repo: Repository, lengths: bool) -> list[Finding]:
     locations = repo.locations
     if not any(
         not entry.model.archived and any(loc in locations for loc in entry.model.locations)
         for entry in repo.sessions.values()
     ):
         return []  # nothing to render
-    if not lengths and all(cannot_fail(repo, channel) for channel in CHANNELS):
+    if not lengths and _cannot_fail(repo):
         return []  # only errors are wanted, and the templates cannot fail
-    from sessconf.reminders.check import check_reminders
+    state = _state(repo)
+    check, state.prepared = state.prepared, None
+    if check is None or check.lengths != lengths:
+        check = _reminder_check(repo, lengths)
+    return check.run(repo.sessions.values())
 
-    return check_reminders(repo, lengths=lengths)
+
+def _cannot_fail(repo: Repository) -> bool:
+    return all(cannot_fail(repo.root, repo.settings, channel) for channel in CHANNELS)
+
+
+def _reminder_check(repo: Repository, lengths: bool) -> ReminderCheck:
+    from sessconf.reminders.check.runner import ReminderCheck  # Jinja2 and Babel
+
+    locations = {location_id: entry.model for location_id, entry in repo.locations.items()}
+    return ReminderCheck(repo.root, repo.settings, locations, lengths=lengths)
+
+
+def _diagnostic(finding: Finding) -> Diagnostic:
+    from sessconf.reminders.check.findings import FindingKind
+
+    rule = sms_too_long if finding.kind is FindingKind.SMS_TOO_LONG else reminder_error
+    return rule.at(finding.path, (finding.line, finding.column), finding.message, finding.hint)
+
+
+@dataclass(slots=True)
+class _State:
+    """What the rules of this module keep about one repository while lint runs."""
+
+    entries: _Entries | None = None  # what templates/ holds
+    prepared: ReminderCheck | None = None  # the rendering pass, prepared while the sessions load
+    findings: dict[bool, list[Diagnostic]] = field(default_factory=dict)  # by ``lengths``
+
+
+# The one place where this module keeps its state: under one key of ``Repository.cache`` for
+# now (a lint context object is to replace that cache; only this function needs to change).
+_STATE_KEY = "rules.reminders"
+
+
+def _state(repo: Repository) -> _State:
+    state: _State | None = repo.cache.get(_STATE_KEY)
+    if state is None:
+        state = repo.cache[_STATE_KEY] = _State()
+    return state
