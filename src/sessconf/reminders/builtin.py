@@ -1,5 +1,7 @@
-"""Where the templates come from, and when lint can tell without rendering that a built-in
-template renders for every session (SPEC §5). Light: no Jinja2, no Babel.
+"""Where reminder templates come from, and when a built-in one is known to render (SPEC §5).
+
+Light: no Jinja2, no Babel. Lint can tell without rendering that a built-in template renders for
+every session.
 
 A built-in template renders for any session and location that validation lets through: it
 reads the variables' fields, has no loop, and prints fields that the model bounds (a description,

@@ -9,16 +9,17 @@ memory and time the operating system limits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sessconf.diagnostics import did_you_mean
 from sessconf.errors import SessconfError
 from sessconf.loader import Entry, Repository
-from sessconf.model import Session
+from sessconf.model import Location, Session
 from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.sms import SmsLength, sms_length
 from sessconf.reminders.templates import (
@@ -30,6 +31,7 @@ from sessconf.reminders.templates import (
     load_source,
 )
 from sessconf.reminders.variables import reminder_vars
+from sessconf.settings import Settings
 from sessconf.timeparse import parse_start
 
 Target = tuple[Entry[Session], str]  # a session, and the id of a location where it is offered
@@ -74,17 +76,24 @@ class Reminder:
 
 
 class Renderer:
-    """Renders the reminders of a repository's sessions (templates compiled once)."""
+    """Renders the reminders of the sessions of the repository at ``root``, with its settings and
+    its locations (templates compiled once)."""
 
-    def __init__(self, repo: Repository, channels: tuple[Channel, ...] = CHANNELS) -> None:
-        self.repo = repo
-        self.locale = repo.settings.locale
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        locations: Mapping[str, Location],
+        channels: tuple[Channel, ...] = CHANNELS,
+    ) -> None:
+        self.settings, self.locations = settings, locations
+        self.locale = settings.locale
         try:
             dates.babel_locale(self.locale)
         except dates.LocaleError as exc:
-            raise ReminderError(repo.root / "pyproject.toml", 1, str(exc)) from None
+            raise ReminderError(root / "pyproject.toml", 1, str(exc)) from None
         self.templates = {
-            channel: CompiledTemplate(load_source(repo.root, channel, self.locale)) for channel in channels
+            channel: CompiledTemplate(load_source(root, channel, self.locale)) for channel in channels
         }
 
     def render(
@@ -140,7 +149,7 @@ class Renderer:
     def _render(
         self, session: Entry[Session], location_id: str, start: str | None, first_name: str, last_name: str
     ) -> Reminder:
-        location = self.repo.locations[location_id].model
+        location = self.locations[location_id]
         zone = ZoneInfo(location.timezone)
         when = parse_start(start, zone) if start is not None else next_day(zone)
         variables = reminder_vars(
@@ -149,7 +158,7 @@ class Renderer:
             when,
             first_name=first_name,
             last_name=last_name,
-            clinic_name=self.repo.settings.clinic_name,
+            clinic_name=self.settings.clinic_name,
         )
         sms = self.templates["sms"].render_sms(variables, self.locale) if "sms" in self.templates else None
         email = (
@@ -194,7 +203,9 @@ def render_reminders(
     if location_id is not None and location_id not in repo.locations:
         raise SessconfError(f"unknown location '{location_id}'", did_you_mean(location_id, repo.locations))
     targets = choose_targets(repo, name, location_id)
-    renderer = Renderer(repo, tuple(c for c in CHANNELS if channel in (None, c)))
+    locations = {known: entry.model for known, entry in repo.locations.items()}
+    channels = tuple(c for c in CHANNELS if channel in (None, c))
+    renderer = Renderer(repo.root, repo.settings, locations, channels)
     return renderer.render_all(targets, start=start, first_name=first_name or SAMPLE_FIRST_NAME)
 
 

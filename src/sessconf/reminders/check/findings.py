@@ -1,5 +1,6 @@
-"""What lint's reminder check finds, as values: template errors and SMS reminders too long, each
-at its file, line and column, with its message and hint.
+"""What lint's reminder check finds, as values: template errors and SMS reminders too long.
+
+Each finding is at its file, line and column, with its message and hint.
 
 The check names no rule: ``sessconf.rules.reminders`` turns each finding into a diagnostic of its
 rule. Light: no Jinja2, no Babel.

@@ -1,5 +1,7 @@
-"""Lint's reminder check of a repository, run: which channels to render, their templates
-compiled (ahead, while the sessions load), each surveyed within its bounds, and what they find.
+"""Running lint's reminder check over a repository: :class:`ReminderCheck`.
+
+It picks the channels to render, compiles their templates (ahead, while the sessions load),
+surveys each within its bounds, and returns what they find.
 
 Bounds (SPEC §5): all the renders of one template take at most ``sandbox.TEMPLATE_SECONDS``
 together, whatever the number of sessions, and the first breach of a bound (operations, size,
@@ -12,16 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sessconf.loader import Entry
-from sessconf.model import Location, Session
 from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.builtin import cannot_fail
 from sessconf.reminders.check.findings import Finding, setting_error, template_error
 from sessconf.reminders.check.samples import Samples, read_locale_data
 from sessconf.reminders.check.survey import ChannelSurvey
 from sessconf.reminders.templates import CHANNELS, Channel, CompiledTemplate, ReminderError, load_source
-from sessconf.settings import Settings
+
+if TYPE_CHECKING:
+    from sessconf.loader import Entry
+    from sessconf.model import Location, Session
+    from sessconf.settings import Settings
 
 
 class ReminderCheck:

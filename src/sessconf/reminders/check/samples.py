@@ -1,5 +1,6 @@
-"""The sample values that lint renders reminders with (SPEC §5): long ones, so that an SMS that
-fits with them fits for every client.
+"""The sample values that lint renders reminders with (SPEC §5).
+
+Long ones, so that an SMS that fits with them fits for every client.
 
 A 12-letter GSM-7 first name, and Wednesday, September 30 at noon in the location's time zone
 ("Wednesday, September 30 at 12:00 PM"). The variables of each (session, location) are built
@@ -10,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sessconf.loader import Entry
-from sessconf.model import Location, Session
 from sessconf.reminders import dates
 from sessconf.reminders.variables import (
     AppointmentVars,
@@ -26,6 +25,10 @@ from sessconf.reminders.variables import (
     location_vars,
     session_vars,
 )
+
+if TYPE_CHECKING:
+    from sessconf.loader import Entry
+    from sessconf.model import Location, Session
 
 SAMPLE_FIRST_NAME = "Christabella"  # 12 letters, all GSM-7
 SAMPLE_LAST_NAME = "Montgomery-Clarke"

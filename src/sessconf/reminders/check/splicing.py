@@ -1,5 +1,4 @@
-"""Renders shared by many targets: placeholders for the spliced fields, and each target's text
-(or its SMS length) rebuilt from them exactly.
+"""Renders shared by many targets: placeholders for spliced fields, each target's text rebuilt.
 
 A field that a template only copies to the output (see :mod:`sessconf.reminders.dependence`) is
 rendered as a placeholder: a marker made of private-use characters, whose truth is the value's.

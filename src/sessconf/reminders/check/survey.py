@@ -1,27 +1,28 @@
-"""Lint's survey of one channel: its template rendered for every bookable (session, location),
-as few times as the template allows, and what that finds.
+"""One channel's template rendered for every bookable (session, location), as rarely as it can be.
 
-Renders are shared by every target with the same key (:mod:`.keys`), with the spliced fields as
-placeholders (:mod:`.splicing`). Errors come from those renders, each reported once, named after
-the first target that meets it (in the order of the sessions and their locations); the SMS of
-each target is counted from its render exactly. A breach of a bound stops the template: nothing
-more is rendered with it.
+:class:`ChannelSurvey` shares one render among the targets with the same key (:mod:`.keys`), the
+spliced fields in it as placeholders (:mod:`.splicing`). Errors come from those renders, each reported
+once, named after the first target that meets it (in the order of the sessions and their
+locations); the SMS of each target is counted from its render exactly. A breach of a bound stops
+the template: nothing more is rendered with it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sessconf.loader import Entry
-from sessconf.model import Session
 from sessconf.reminders.check.findings import Finding, sms_too_long, template_error
 from sessconf.reminders.check.keys import RenderKeys
 from sessconf.reminders.check.samples import Samples
 from sessconf.reminders.check.splicing import Fields, Render, Splicer, plain_length
 from sessconf.reminders.sms import SmsLength, most_segments, room, sms_length
 from sessconf.reminders.templates import Channel, CompiledTemplate, ReminderError
+
+if TYPE_CHECKING:
+    from sessconf.loader import Entry
+    from sessconf.model import Session
 
 MAX_ERRORS_PER_TEMPLATE = 10
 
@@ -69,8 +70,7 @@ class ChannelSurvey:
         spliced, or may overflow, is done again for each of its targets alone, in a second pass."""
         keys = self.keys
         pair_keyed = keys.pair_keyed
-        Target = tuple[Entry[Session], str]
-        first: dict[Key, Target] = {}
+        first: dict[Key, tuple[Entry[Session], str]] = {}  # the first target of each key
         getter, known = keys.session_getter, keys.session_keys
         for entry in sessions:
             model = entry.model

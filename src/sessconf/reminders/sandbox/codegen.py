@@ -1,5 +1,6 @@
-"""Compiling templates so that what they run is charged to the budget: the one module that
-relies on Jinja2's compiler internals.
+"""Compiling templates so that what they run is charged to the budget (Jinja2's internals).
+
+The one module that relies on Jinja2's compiler internals.
 
 Before code is generated, the syntax tree is checked and instrumented (:func:`instrument`): no
 ``extends``, ``include`` or ``import`` (there is no loader either), no recursive loop; each loop

@@ -1,5 +1,4 @@
-"""Rendering a compiled template within its bounds, and what a failed render reports: the line
-of the template where it failed, and a message."""
+"""Rendering a compiled template within its bounds, and the template line of a failed render."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The value cap: how large a template's values are, and the checks that refuse an operation
-before it makes one too large.
+"""The value cap: how large a template's values are, and checks that refuse too large ones.
 
 The size of a list counts what it holds, recursively: ``[a, a]`` weighs twice ``a``, so no
 structure can hide an exponential expansion from ``string`` or ``tojson``. The operations whose
