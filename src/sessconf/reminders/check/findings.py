@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sessconf.reminders.sms import SmsLength, sms_length
 
@@ -29,8 +28,10 @@ class FindingKind(Enum):
     SMS_TOO_LONG = "sms-too-long"  # an SMS reminder longer than sms_max_segments
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One finding (a named tuple, not a dataclass: ten times cheaper to define, and lint imports
+    this module whenever it renders)."""
+
     kind: FindingKind
     path: Path
     line: int
