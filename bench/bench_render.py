@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of reminder rendering and of lint's reminder checks; prints ratios.
 
-    .venv/bin/python bench/bench_render.py [--sessions 10000] [--repeat 5]
+    .venv/bin/python bench/bench_render.py [--sessions 10000] [--repeat 5] [--reference PYTHON]
 
 1. Sandboxed rendering against a plain ``jinja2.Environment`` rendering the same built-in
    templates (SMS, and the email's subject, body and HTML; en-CA and fr-CA) with the same data,
@@ -16,6 +16,10 @@
 
 Whole-process timings are interleaved and the minimum of ``--repeat`` runs is kept: the
 least disturbed run of each is what compares fairly.
+
+With ``--reference PYTHON``, the Python interpreter of another install of sessconf (an older
+checkout's ``.venv/bin/python``, say), part 1 is measured with it too, and each program of parts
+2 and 3 is also run with it, interleaved with ours: before/after figures from one run.
 """
 
 from __future__ import annotations
@@ -212,32 +216,41 @@ def with_templates(root: Path, name: str, sms: str | None) -> Path:
     return copy
 
 
-def bench_lint(root: Path, repeat: int) -> dict[str, tuple[float, float]]:
-    """Whole-process (wall, CPU) seconds of each program, the minimum of ``repeat`` runs.
+LINT_PROGRAMS = ("lint", "lint without reminders", "lint, built-ins overridden", "lint, per-session sms")
+REFERENCE = "reference: "  # the prefix of the programs run with the reference interpreter
+
+
+def bench_lint(root: Path, repeat: int, reference: str | None = None) -> dict[str, tuple[float, float]]:
+    """Whole-process (wall, CPU) seconds of each program, the minimum of ``repeat`` runs; with
+    ``reference``, the lint programs also run with that interpreter (named ``reference: ...``).
 
     CPU time (user + system, of the process and the workers it forks) is printed too: on a busy
     machine it is much steadier than wall time."""
+    overridden, keyed = with_templates(root, "overridden", None), with_templates(root, "keyed", KEYED_SMS)
     programs = {
-        "yaml loop": (YAML_LOOP, root),
-        "lint": (LINT, root),
-        "lint without reminders": (LINT_WITHOUT_REMINDERS, root),
-        "lint, built-ins overridden": (LINT, with_templates(root, "overridden", None)),
-        "lint, per-session sms": (LINT, with_templates(root, "keyed", KEYED_SMS)),
+        "yaml loop": (sys.executable, YAML_LOOP, root),
+        "lint": (sys.executable, LINT, root),
+        "lint without reminders": (sys.executable, LINT_WITHOUT_REMINDERS, root),
+        "lint, built-ins overridden": (sys.executable, LINT, overridden),
+        "lint, per-session sms": (sys.executable, LINT, keyed),
     }
+    if reference is not None:
+        for name in LINT_PROGRAMS:
+            _, program, where = programs[name]
+            programs[REFERENCE + name] = (reference, program, where)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
     # As installed: modules load from bytecode (kept out of the source tree), which the first,
     # unmeasured run writes, whatever PYTHONDONTWRITEBYTECODE says here.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(root.parent / "pycache")
-    for program, where in programs.values():
-        subprocess.run([sys.executable, "-c", program, str(where)], capture_output=True, env=env)
+    for python, program, where in programs.values():
+        subprocess.run([python, "-c", program, str(where)], capture_output=True, env=env)
     for _ in range(repeat):
-        for name, (program, where) in programs.items():
+        for name, (python, program, where) in programs.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            done = subprocess.run(
-                [sys.executable, "-c", program, str(where)], capture_output=True, text=True, env=env
-            )
+            command = [python, "-c", program, str(where)]
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -249,10 +262,24 @@ def bench_lint(root: Path, repeat: int) -> dict[str, tuple[float, float]]:
         walls, cpus = [w for w, _ in values], [c for _, c in values]
         best[name] = (min(walls), min(cpus))
         print(
-            f"{name:>26}: wall min {min(walls):.3f} s (median {statistics.median(walls):.3f}), "
+            f"{name:>37}: wall min {min(walls):.3f} s (median {statistics.median(walls):.3f}), "
             f"cpu min {min(cpus):.3f} s"
         )
     return best
+
+
+def reference_rendering(reference: str, root: Path, pairs: int) -> float:
+    """Part 1 measured with the ``reference`` interpreter (this script, run by it)."""
+    done = subprocess.run(
+        [reference, __file__, "--rendering-only", str(root), "--pairs", str(pairs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    *lines, ratio = done.stdout.splitlines()
+    for line in lines:
+        print(f"{REFERENCE}{line}")
+    return float(ratio)
 
 
 def main() -> None:
@@ -262,16 +289,29 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pairs", type=int, default=200, help="(session, location) pairs rendered in part 1")
+    parser.add_argument(
+        "--reference",
+        metavar="PYTHON",
+        help="also measure with this Python interpreter of another sessconf install (before/after figures)",
+    )
+    parser.add_argument("--rendering-only", metavar="ROOT", help=argparse.SUPPRESS)  # part 1, for --reference
     args = parser.parse_args()
+    if args.rendering_only:
+        print(bench_rendering(Path(args.rendering_only), args.pairs))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         generate(root, args.sessions)
         render_ratio = bench_rendering(root, args.pairs)
-        lint = bench_lint(root, args.repeat)
+        if args.reference:
+            reference_ratio = reference_rendering(args.reference, root, args.pairs)
+        lint = bench_lint(root, args.repeat, args.reference)
     print()
     wall = {name: value[0] for name, value in lint.items()}
     cpu = {name: value[1] for name, value in lint.items()}
     print(f"sandboxed / plain rendering:          {render_ratio:.2f}x (target <= 1.5)")
+    if args.reference:
+        print(f"reference: sandboxed / plain:         {reference_ratio:.2f}x")
     for label, measure in (("wall", wall), ("cpu", cpu)):
         print(
             f"lint with reminders / yaml loop ({label}): {measure['lint'] / measure['yaml loop']:.2f}x "
@@ -283,6 +323,13 @@ def main() -> None:
             f"{name} / lint (wall): {wall[name] / wall['lint']:.2f}x, "
             f"(cpu): {cpu[name] / cpu['lint']:.2f}x; adds {cpu[name] - cpu['lint']:+.3f} s of cpu"
         )
+    if args.reference:
+        for name in LINT_PROGRAMS:
+            ours, theirs = lint[name], lint[REFERENCE + name]
+            print(
+                f"{name} / reference: wall {ours[0] / theirs[0]:.2f}x, cpu {ours[1] / theirs[1]:.2f}x "
+                f"({ours[1] - theirs[1]:+.3f} s of cpu)"
+            )
 
 
 if __name__ == "__main__":

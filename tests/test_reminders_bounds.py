@@ -79,10 +79,17 @@ def test_render_refuses_a_hostile_template_clearly(clinic: Path, source: str, sa
 
 # -- what the estimates miss, the operating system and the deadline still bound --------------
 
-# Runs lint with one of the sandbox's estimates switched off, as if it had missed the case.
+# Runs lint with one of the sandbox's estimates switched off, as if it had missed the case:
+# ``everywhere(NAME, VALUE)`` sets NAME in every module of the sandbox that has it.
 _WITHOUT = """
 import sys
 from sessconf.reminders import sandbox
+
+def everywhere(name, value):
+    for module in list(sys.modules.values()):
+        if module.__name__.startswith("sessconf.reminders.sandbox") and hasattr(module, name):
+            setattr(module, name, value)
+
 {patch}
 from sessconf.cli.main import cli
 cli.main(["lint"])
@@ -93,19 +100,19 @@ cli.main(["lint"])
     ("patch", "source", "said"),
     [
         pytest.param(
-            "sandbox.weigh = lambda value, inside=False: 1",
+            "everywhere('weigh', lambda value, inside=False: 1)",
             "{% set v = {'a': 'x' * 99990}.values() %}{{ [v] * 50000 }}",
             "out of memory",
             id="value-cap-off-memory-limit-holds",
         ),
         pytest.param(
-            "sandbox.OPERATION_BUDGET = 10 ** 15\nsandbox._now = lambda: 0.0",
+            "everywhere('OPERATION_BUDGET', 10 ** 15)\neverywhere('monotonic', lambda: 0.0)",
             "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}",
             "the template takes more than 1 s to render",
             id="budget-and-clock-off-cpu-timer-holds",
         ),
         pytest.param(
-            "sandbox.OPERATION_BUDGET = 10 ** 15\nsandbox._now = lambda: 0.0",
+            "everywhere('OPERATION_BUDGET', 10 ** 15)\neverywhere('monotonic', lambda: 0.0)",
             "{% set x = (range(99999)|list)|sort(attribute='" + ".".join(["real"] * 40) + "') %}",
             "the template takes more than 1 s to render",
             id="one-slow-filter-call-interrupted",
@@ -410,12 +417,12 @@ def test_a_template_read_per_session_is_not_priced_at_every_location(
 ) -> None:
     """Each session's SMS renders on its own (the template reads its name): lint looks at each
     session's own locations, not at every location for every session (16 s at 10,000)."""
-    from sessconf.reminders.check import _ChannelCheck
+    from sessconf.reminders.check.survey import ChannelSurvey
 
     sms = "Hi {{ session.name|upper }}, {{ location.name }}\n"
     root = many_sessions(write_repo, 300, 60, {str(SMS): sms})
     monkeypatch.setattr(worker, "available", lambda: False)
-    places = count_calls(monkeypatch, _ChannelCheck, "_place")
+    places = count_calls(monkeypatch, ChannelSurvey, "_place")
     assert [d for d in lint(root, jobs=1).diagnostics if d.code.startswith("SC4")] == []
     assert places[0] <= 2 * 300  # it was 300 x 60
 
@@ -425,14 +432,14 @@ def test_an_error_in_every_render_is_not_looked_up_session_by_session(
 ) -> None:
     """An email that fails for every session (each renders on its own): the first session with
     each render names it, found without going through all sessions for each (18 s at 10,000)."""
-    from sessconf.reminders.check import _ChannelCheck
+    from sessconf.reminders.check.keys import RenderKeys
 
     email = (
         "{% block subject %}{{ session.name|upper }}{{ nope }}{% endblock %}{% block body %}{% endblock %}"
     )
     root = many_sessions(write_repo, 300, 5, {"templates/reminder.email.j2": email})
     monkeypatch.setattr(worker, "available", lambda: False)
-    lookups = count_calls(monkeypatch, _ChannelCheck, "_session_key")
+    lookups = count_calls(monkeypatch, RenderKeys, "session")
     found = [d for d in lint(root, jobs=1).diagnostics if d.code == "SC401"]
     assert len(found) == 1
     assert "'nope' is undefined" in found[0].message

@@ -12,7 +12,7 @@ import pytest
 
 from sessconf.diagnostics import Diagnostic
 from sessconf.lint.engine import lint
-from sessconf.reminders.check import SAMPLE_FIRST_NAME
+from sessconf.reminders.check.samples import SAMPLE_FIRST_NAME
 from sessconf.reminders.render import Renderer
 from sessconf.reminders.sms import SmsLength
 from sessconf.repository.load import load_repository
@@ -243,7 +243,8 @@ def test_lint_counts_exactly_what_a_full_render_counts(write_repo: WriteRepo, te
     warned = {d.path.stem: d.message for d in reminder_diagnostics(root)}
 
     repo = load_repository(root, jobs=1)
-    renderer = Renderer(repo, ("sms",))
+    models = {name: entry.model for name, entry in repo.locations.items()}
+    renderer = Renderer(repo.root, repo.settings, models, ("sms",))
     expected = {}
     targets = [(entry, location) for entry in repo.sessions.values() for location in entry.model.locations]
     rendered = renderer.render_all(targets, start=LINT_START, first_name=SAMPLE_FIRST_NAME)
@@ -476,7 +477,8 @@ def test_lint_counts_what_a_full_render_counts_everywhere(
     assert not [d for d in reminder_diagnostics(root) if d.code != "SC402"]
 
     repo = load_repository(root, jobs=1)
-    renderer = Renderer(repo, ("sms",))
+    models = {name: entry.model for name, entry in repo.locations.items()}
+    renderer = Renderer(repo.root, repo.settings, models, ("sms",))
     expected = {}
     targets = [(entry, location) for entry in repo.sessions.values() for location in entry.model.locations]
     rendered = renderer.render_all(targets, start=LINT_START, first_name=SAMPLE_FIRST_NAME)

@@ -351,3 +351,22 @@ def test_render_text_shows_the_sms_length(run: Run, clinic: Path) -> None:
     assert (
         "Subject: Reminder: Registered massage therapy (60 minutes) on Tuesday, December 1" in result.output
     )
+
+
+def test_the_library_chooses_what_to_render_without_the_cli(clinic: Path) -> None:
+    """``sessconf render`` is the CLI over :func:`render_reminders`, usable from Python."""
+    from sessconf.errors import SessconfError
+    from sessconf.reminders.render import render_reminders
+    from sessconf.repository.load import load_repository
+
+    repo = load_repository(clinic)
+    (one,) = render_reminders(repo, "acupinitial", start=START)
+    assert (one.session, one.location) == ("acupinitial", "downtown")  # its first location
+    assert one.sms is not None
+    assert one.email is not None
+    every = render_reminders(repo, None, location_id="kitsilano", channel="email", start=START)
+    assert {r.location for r in every} == {"kitsilano"}
+    assert all(r.sms is None and r.email is not None for r in every)
+    assert "acupcupping" not in [r.session for r in render_reminders(repo, None, start=START)]
+    with pytest.raises(SessconfError, match="is not offered at 'kitsilano'"):
+        render_reminders(repo, "acupinitial", location_id="kitsilano")

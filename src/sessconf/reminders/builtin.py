@@ -1,5 +1,7 @@
-"""Where the templates come from, and when lint can tell without rendering that a built-in
-template renders for every session (SPEC §5). Light: no Jinja2, no Babel.
+"""Where reminder templates come from, and when a built-in one is known to render (SPEC §5).
+
+Light: no Jinja2, no Babel. Lint can tell without rendering that a built-in template renders for
+every session.
 
 A built-in template renders for any session and location that validation lets through: it
 reads the variables' fields, has no loop, and prints fields that the model bounds (a description,
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from sessconf.repository.model import Repository
+    from sessconf.settings import Settings
 
 Channel = Literal["sms", "email"]
 CHANNELS: tuple[Channel, ...] = ("sms", "email")
@@ -42,14 +44,14 @@ WRITTEN_FOR = frozenset(BUILT_IN_LOCALES.values())
 CLINIC_NAME_MAX = 500
 
 
-def cannot_fail(repo: Repository, channel: Channel) -> bool:
-    """Whether rendering ``channel`` for every bookable session of ``repo`` is known to succeed:
-    the built-in template is used, with a locale and a clinic name it is tested with."""
-    settings = repo.settings
+def cannot_fail(root: Path, settings: Settings, channel: Channel) -> bool:
+    """Whether rendering ``channel`` for every bookable session of the repository at ``root`` is
+    known to succeed: the built-in template is used, with a locale and a clinic name it is tested
+    with."""
     return (
         settings.locale in WRITTEN_FOR
         and len(settings.clinic_name) <= CLINIC_NAME_MAX
-        and not has_override(repo.root, channel)
+        and not has_override(root, channel)
     )
 
 
@@ -104,20 +106,3 @@ def _inside(path: Path, folder: Path) -> bool:
 def entry_message(name: str, problem: str) -> str:
     """The diagnostic for an entry ``templates/NAME`` that is not a regular file."""
     return f"'{TEMPLATES_DIR}/{name}' is {problem}; {TEMPLATES_DIR}/ holds regular files only"
-
-
-def template_files(root: Path) -> list[Path]:
-    """The regular files of ``templates/`` (the loader lists them among the repository's files);
-    empty when there is no such folder or it cannot be read (lint reports why)."""
-    files = []
-    try:
-        with os.scandir(root / TEMPLATES_DIR) as entries:
-            for entry in entries:
-                try:
-                    if entry.is_file():  # follows links, never opens the entry
-                        files.append(Path(entry.path))
-                except OSError:
-                    continue
-    except OSError:
-        return []
-    return sorted(files)

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from sessconf.errors import SessconfError
 from sessconf.reminders import sandbox
-from sessconf.reminders.analysis import analyse
 from sessconf.reminders.builtin import (
     BUILT_IN_LOCALES,
     CHANNELS,
@@ -28,6 +27,7 @@ from sessconf.reminders.builtin import (
     entry_problem,
     has_override,
 )
+from sessconf.reminders.dependence import analyse
 from sessconf.reminders.variables import ReminderVars
 
 EMAIL_BLOCKS = ("subject", "body")

@@ -1,9 +1,10 @@
 """Checks of reminders (SC401–SC403, SPEC §5): template errors, SMS length, stray template files.
 
-SC401 and SC402 come from one rendering pass, done once and shared (when SC402 is off, the pass
-looks for template errors only, and renders nothing at all with the built-in templates: see
-``sessconf.reminders.builtin``). This module stays light: Jinja2 and Babel are imported only when
-there is something to render.
+SC401 and SC402 come from one rendering pass, done once per lint run and shared (when SC402 is
+off, the pass looks for template errors only, and renders nothing at all with the built-in
+templates: see ``sessconf.reminders.builtin``). The pass (``sessconf.reminders.check``) returns
+findings that name no code; this module turns them into diagnostics. It stays light: Jinja2 and
+Babel are imported only when there is something to render.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from sessconf.reminders.builtin import (
 
 if TYPE_CHECKING:
     from sessconf.lint.context import LintContext
-    from sessconf.reminders.check import Prepared
+    from sessconf.reminders.check.findings import Finding
+    from sessconf.reminders.check.runner import ReminderCheck
 
 TEMPLATE_FILES = tuple(sorted(OVERRIDES.values()))
 
@@ -37,14 +39,15 @@ def _prepare(ctx: LintContext) -> None:
     ctx.once(_prepared)
 
 
-def _prepared(ctx: LintContext) -> Prepared | None:
+def _prepared(ctx: LintContext) -> ReminderCheck | None:
+    """The rendering pass, prepared with the settings and the locations (no session needed)."""
     repo = ctx.repo
     lengths = ctx.is_on(SMS_TOO_LONG.code)
-    if repo.locations and (lengths or not all(cannot_fail(repo, channel) for channel in CHANNELS)):
-        from sessconf.reminders.check import prepare
-
-        return prepare(repo, lengths=lengths)
-    return None
+    if not repo.locations or (not lengths and _cannot_fail(ctx)):
+        return None
+    prepared = _reminder_check(ctx, lengths)
+    prepared.prepare()
+    return prepared
 
 
 @check(REMINDER_ERROR, prepare=_prepare)
@@ -53,7 +56,7 @@ def reminder_error(ctx: LintContext) -> Iterator[Diagnostic]:
     for diagnostic in ctx.once(_entries).problems:
         unreadable.add(diagnostic.path)
         yield diagnostic
-    for diagnostic in ctx.once(_findings):  # one pass for both rules
+    for diagnostic in ctx.once(_findings):  # one pass for both codes
         # an override that cannot be read (or sits in a folder that cannot) is reported above
         path = diagnostic.path
         if diagnostic.code == REMINDER_ERROR.code and not {path, path.parent} & unreadable:
@@ -87,10 +90,7 @@ class _Entries(NamedTuple):
 def _entries(ctx: LintContext) -> _Entries:
     """What ``templates/`` holds, looked at once (never opening an entry that is not a regular
     file, so a FIFO or a device cannot block lint)."""
-    return _scan(ctx.repo.root / TEMPLATES_DIR)
-
-
-def _scan(folder: Path) -> _Entries:
+    folder = ctx.repo.root / TEMPLATES_DIR
     files: list[Path] = []
     problems: list[Diagnostic] = []
     try:
@@ -131,11 +131,26 @@ def _findings(ctx: LintContext) -> list[Diagnostic]:
         for entry in repo.sessions.values()
     ):
         return []  # nothing to render
-    if not lengths and all(cannot_fail(repo, channel) for channel in CHANNELS):
+    if not lengths and _cannot_fail(ctx):
         return []  # only errors are wanted, and the templates cannot fail
-    from sessconf.reminders.check import check_reminders
+    prepared = ctx.once(_prepared) or _reminder_check(ctx, lengths)
+    return [_diagnostic(f) for f in prepared.run(repo.sessions.values())]
 
-    prepared = ctx.once(_prepared)
-    if prepared is not None and prepared.lengths != lengths:
-        prepared = None
-    return check_reminders(repo, lengths=lengths, prepared=prepared)
+
+def _cannot_fail(ctx: LintContext) -> bool:
+    return all(cannot_fail(ctx.repo.root, ctx.repo.settings, channel) for channel in CHANNELS)
+
+
+def _reminder_check(ctx: LintContext, lengths: bool) -> ReminderCheck:
+    from sessconf.reminders.check.runner import ReminderCheck  # Jinja2 and Babel
+
+    repo = ctx.repo
+    locations = {location_id: entry.model for location_id, entry in repo.locations.items()}
+    return ReminderCheck(repo.root, repo.settings, locations, lengths=lengths)
+
+
+def _diagnostic(finding: Finding) -> Diagnostic:
+    from sessconf.reminders.check.findings import FindingKind
+
+    code = SMS_TOO_LONG if finding.kind is FindingKind.SMS_TOO_LONG else REMINDER_ERROR
+    return code.at(finding.path, (finding.line, finding.column), finding.message, finding.hint)
