@@ -20,6 +20,7 @@ from sessconf.diagnostics import Diagnostic
 from sessconf.lint import checks
 from sessconf.lint.context import LintContext
 from sessconf.lint.engine import lint
+from sessconf.repository.files import ReadError
 from sessconf.repository.load import load_repository
 from sessconf.repository.model import Entry, Repository
 from sessconf.repository.pyproject import load_settings
@@ -102,8 +103,6 @@ def summary(repo: Repository) -> tuple[object, ...]:
             name,
             entry.path,
             entry.model,
-            entry.model.model_fields_set,
-            [line.model_fields_set for line in entry.model.billing_items],
         )
         for name, entry in repo.sessions.items()
     ]
@@ -295,9 +294,11 @@ def test_the_console_script_holds_the_collector_until_lint_has_loaded(
     assert gc.isenabled()
     seen: list[bool] = []
 
-    def load_settings_spy(root: Path) -> tuple[Settings, list[Diagnostic]]:
+    def load_settings_spy(
+        root: Path, read: bytes | ReadError | None = None
+    ) -> tuple[Settings, list[Diagnostic]]:
         seen.append(gc.isenabled())
-        return load_settings(root)
+        return load_settings(root, read)
 
     monkeypatch.setattr("sessconf.repository.load.load_settings", load_settings_spy)
     monkeypatch.setattr(speed_gc, "_console", False)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
-from sessconf import model
+from sessconf import model, values
 from sessconf.lint.engine import lint
 from sessconf.yaml.emit import emit_scalar
 from tests.conftest import ACUPINITIAL, MINIMAL_BILLING, MINIMAL_LOCATIONS, WriteRepo
@@ -46,7 +46,7 @@ def accepted(value: str) -> bool:
 
 
 def test_the_control_characters_refused_are_exactly_cc_zl_and_zp() -> None:
-    refused = {chr(c) for c in range(sys.maxunicode + 1) if model.CONTROL_RE.match(chr(c))}
+    refused = {chr(c) for c in range(sys.maxunicode + 1) if values.CONTROL_RE.match(chr(c))}
     assert refused == {
         chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp")
     }

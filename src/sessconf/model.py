@@ -25,14 +25,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sessconf import limits
+from sessconf import limits, values
+from sessconf.values import CONTROL_RE
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 NAME_MAX = limits.NAME_MAX  # the bounds are declared in sessconf.limits
 TEXT_MAX = limits.TEXT_MAX
-# Refused anywhere in a text: the control characters (General_Category Cc, a set Unicode never
-# changes: tabs and line breaks included) and the line and paragraph separators (Zl, Zp).
-CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_NAMES = {
     "\t": "a tab",
     "\n": "a line break",
@@ -282,3 +280,47 @@ class BillingItem(_Model):
 
 
 KINDS: dict[str, type[_Model]] = {"session": Session, "location": Location, "billing_item": BillingItem}
+
+
+def session_values(model: Session) -> values.Session:
+    """A validated (or partial) session as the plain value the rest of sessconf sees."""
+    d = model.__dict__
+    return values.Session(
+        d["name"],
+        d["description"],
+        d["discipline"],
+        d["locations"],
+        d["color"],
+        d["duration"],
+        [values.BillingLine(line.item, line.quantity) for line in d["billing_items"]],
+        d["archived"],
+        d["previous_names"],
+        d["max_attendees"],
+        d["online_booking"],
+        d["buffer_before"],
+        d["buffer_after"],
+        d["telehealth"],
+    )
+
+
+def location_values(model: Location) -> values.Location:
+    d = model.__dict__
+    return values.Location(
+        d["name"], d["timezone"], d["disciplines"], d["address"], d["archived"], d["previous_names"]
+    )
+
+
+def billing_item_values(model: BillingItem) -> values.BillingItem:
+    d = model.__dict__
+    return values.BillingItem(d["name"], d["kind"], d["price"], d["archived"], d["previous_names"])
+
+
+def as_values(model: BaseModel) -> values.Value:
+    """A validated (or partial) entity as its plain value (``sessconf.values``)."""
+    if isinstance(model, Session):
+        return session_values(model)
+    if isinstance(model, Location):
+        return location_values(model)
+    if isinstance(model, BillingItem):
+        return billing_item_values(model)
+    raise TypeError(f"not an entity: {type(model).__name__}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, output_context
+from sessconf.cli.options import cache_option, dir_option, format_option, output_context
 
 if TYPE_CHECKING:
     from sessconf.lint.engine import LintResult
@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     help="A file the change touches (repeatable): with --format github its diagnostics come first, "
     "and every diagnostic is still reported.",
 )
-def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed: tuple[Path, ...]) -> int:
+@cache_option
+def command(
+    paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed: tuple[Path, ...], no_cache: bool
+) -> int:
     """Check the repository's files and cross-references.
 
     The whole repository is loaded; the diagnostics of PATHS are reported (all files when none is
@@ -42,7 +45,7 @@ def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed
     from sessconf.output import render
     from sessconf.speed import gc
 
-    result = lint(root, paths)
+    result = lint(root, paths, cache=not no_cache)
     gc.release()
     gc.keep_until_exit(result)
     ctx = output_context()

@@ -14,74 +14,79 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
-from typing import Generic, NamedTuple
+from typing import Any
 
 from sessconf.codes.files import MISSING_FILE, NOT_A_MAPPING, STRAY_FILE
 from sessconf.codes.values import INVALID_NAME, NAME_MISMATCH, WRONG_TYPE
 from sessconf.diagnostics import Diagnostic, Severity
-from sessconf.limits import SESSION_FILE_MAX
-from sessconf.model import BillingItem, Location, Session, name_problem
+from sessconf.limits import SESSION_FILE_MAX, SETTINGS_FILE_MAX
+from sessconf.repository.cache import Catalogue, Loaded, RepositoryCache, SessionResult
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
-from sessconf.repository.model import Entry, M, Repository
+from sessconf.repository.model import Entry, Repository
 from sessconf.repository.pyproject import load_settings
-from sessconf.repository.validate import (
-    LazyPositions,
-    describe,
-    partial_model,
-    tainted_fields,
-    validate,
-)
 from sessconf.speed import gc
 from sessconf.speed.pool import ParallelMap
-from sessconf.yaml.comments import Comment
+from sessconf.values import Session
 from sessconf.yaml.read import SourceMap, parse_yaml
 
 
-@dataclass(slots=True)
-class _FileResult(Generic[M]):
-    entries: list[Entry[M]]
-    problems: list[Diagnostic]
-    comments: list[Comment]
-    referenced: set[str]
-    invalid: set[str] = field(default_factory=set)
-    partial: list[Entry[M]] = field(default_factory=list)
-
-
 def load_repository(
-    root: Path, *, jobs: int | None = None, overlay: Mapping[Path, bytes] | None = None
+    root: Path,
+    *,
+    jobs: int | None = None,
+    overlay: Mapping[Path, bytes] | None = None,
+    cache: bool = False,
 ) -> Repository:
     """Load and validate every file of the repository at ``root``.
 
     ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) to the bytes read
     instead of the disk: ``sessconf new`` lints a session this way before writing it. ``jobs``:
     how many processes load session files (default: as many as there are cores, up to 4).
+    ``cache``: use and update the repository's cache (``repository.cache``).
     """
-    with Loading.start(root, jobs=jobs, overlay=overlay) as loading:
-        return loading.finish()
+    with Loading.start(root, jobs=jobs, overlay=overlay, cache=cache) as loading:
+        repo = loading.finish()
+        loading.save()
+        return repo
 
 
 class Loading:
     """A repository being loaded: its settings and catalogues are in :attr:`repository` as soon as
     it starts, while its session files load, in other processes when there are many
     (:attr:`in_parallel`); :meth:`finish` adds them. Use it as a context manager, which ends the
-    workers however the block ends."""
+    workers however the block ends.
 
-    def __init__(self, root: Path, jobs: int | None, overlay: Mapping[Path, bytes]) -> None:
+    With a cache (:class:`RepositoryCache`), each file's result is looked up before the file is
+    parsed, and :meth:`save` stores what was not found; the rest of sessconf cannot tell."""
+
+    def __init__(
+        self, root: Path, jobs: int | None, overlay: Mapping[Path, bytes], cache: RepositoryCache | None
+    ) -> None:
         self._gc: AbstractContextManager[None] | None = gc.paused()
         self._gc.__enter__()
-        settings, settings_problems = load_settings(root)
+        self.cache = cache
+        settings_bytes = _read_or_failure(root / "pyproject.toml", SETTINGS_FILE_MAX)
+        known = cache.settings(settings_bytes) if cache is not None else None
+        if known is None:
+            known = load_settings(root, settings_bytes)
+            if cache is not None:
+                cache.remember_settings(*known)
+        settings, settings_problems = known
         self.repository = repo = Repository(root, settings)
         repo.diagnostics.extend(settings_problems)
         pyproject = root / "pyproject.toml"
         if os.path.lexists(pyproject) and not pyproject.is_dir():
             repo._files.append(pyproject)
-        # Session files are independent: workers start on them before the catalogues are read.
+        catalogues = {name: _read_or_failure(root / name, settings.max_file_size) for name in CATALOGUES}
+        if cache is not None:
+            cache.open_pack(settings_bytes, catalogues)
+        # Session files are independent: workers start on them before the catalogues are parsed.
         sessions_dir = root / SESSIONS_DIR
         listed = _session_paths(sessions_dir, repo.diagnostics)
         paths = listed or []
@@ -90,10 +95,19 @@ class Loading:
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
         self._overlay = by_text = {str(p): raw for p, raw in overlay.items()}
-        load = functools.partial(_load_session, overlay=by_text) if overlay else _load_session
-        self._sessions = ParallelMap(load, paths, jobs)
-        _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations)
-        _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items)
+        self._known: list[SessionResult | None] = []
+        load: Callable[[str], Any]
+        if cache is not None:  # what the cache knows by its stat is not read again
+            self._known = known_results = [cache.by_stat(path) for path in paths]
+            paths = [path for path, found in zip(paths, known_results, strict=True) if found is None]
+            load = cache.loader(_read_session, _session_of)
+        elif overlay:
+            load = functools.partial(_load_session, overlay=by_text)
+        else:
+            load = _load_session
+        self._sessions: ParallelMap[str, Any] = ParallelMap(load, paths, jobs)
+        _load_catalogue_into(repo, LOCATIONS_FILE, catalogues[LOCATIONS_FILE], cache)
+        _load_catalogue_into(repo, BILLING_FILE, catalogues[BILLING_FILE], cache)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
@@ -101,9 +115,17 @@ class Loading:
 
     @classmethod
     def start(
-        cls, root: Path, *, jobs: int | None = None, overlay: Mapping[Path, bytes] | None = None
+        cls,
+        root: Path,
+        *,
+        jobs: int | None = None,
+        overlay: Mapping[Path, bytes] | None = None,
+        cache: bool = False,
     ) -> Loading:
-        return cls(root.resolve(), jobs, {p.resolve(): raw for p, raw in (overlay or {}).items()})
+        """``cache``: look each file up in the repository's cache (never with an ``overlay``)."""
+        root = root.resolve()
+        store = RepositoryCache(root) if cache and not overlay else None
+        return cls(root, jobs, {p.resolve(): raw for p, raw in (overlay or {}).items()}, store)
 
     @property
     def in_parallel(self) -> bool:
@@ -116,11 +138,22 @@ class Loading:
         paths = self._paths
         repo._files.extend(paths)
         sessions = repo.sessions
-        for path, loaded in zip(paths, self._sessions.results(), strict=True):
+        loaded_results: list[Any] = self._sessions.results()
+        results: list[SessionResult]
+        if self.cache is None:
+            results = loaded_results
+        else:
+            cache, results, fresh = self.cache, [], iter(loaded_results)
+            for path, known in zip(paths, self._known, strict=True):
+                if known is None:
+                    found, stat_key, known = next(fresh)
+                    cache.learn(path, found, stat_key, known)
+                results.append(known)
+        for path, loaded in zip(paths, results, strict=True):
             if type(loaded) is Session:  # a clean session file, the usual case
                 sessions[loaded.name] = Entry(loaded.name, loaded, path)
                 continue
-            assert isinstance(loaded, _Loaded)
+            assert isinstance(loaded, Loaded)
             model, problems, comments, referenced, partial = loaded
             if model is not None:
                 sessions[model.name] = Entry(model.name, model, path)
@@ -138,8 +171,14 @@ class Loading:
             if entry is not None and entry._path == key:
                 entry.source_map = parse_yaml(entry.path, raw).source_map
         repo._files.extend(template_files(repo.root))  # never raises: lint reports what cannot be read
+        repo.memo = self.cache
         self._end()
         return repo
+
+    def save(self) -> None:
+        """Store in the cache what this load (and the checks that ran on it) found."""
+        if self.cache is not None:
+            self.cache.save()
 
     def _end(self) -> None:
         self._sessions.cancel()
@@ -154,19 +193,24 @@ class Loading:
         self._end()
 
 
+CATALOGUES = (LOCATIONS_FILE, BILLING_FILE)
+
+
+def _read_or_failure(path: Path, limit: int) -> bytes | ReadError:
+    try:
+        return read_file(path, limit)
+    except ReadError as exc:
+        return exc
+
+
 def _load_catalogue_into(
-    repo: Repository,
-    filename: str,
-    model: type[M],
-    into: dict[str, Entry[M]],
-    partial_into: dict[str, Entry[M]],
+    repo: Repository, filename: str, raw: bytes | ReadError, cache: RepositoryCache | None
 ) -> None:
     path = repo.root / filename
     limit = repo.settings.max_file_size
     problems: list[Diagnostic] = []
-    try:
-        raw = read_file(path, limit)
-    except ReadError as exc:
+    if isinstance(raw, ReadError):
+        exc = raw
         if exc.failure in (Failure.MISSING, Failure.FOLDER):
             what = "missing" if exc.failure is Failure.MISSING else "a folder"
             problems.append(
@@ -184,22 +228,46 @@ def _load_catalogue_into(
         repo.unreadable.add(filename)
         return
     repo._files.append(path)
-    result = _load_catalogue(path, raw, model)
+    result = cache.catalogue(filename, raw) if cache is not None else None
+    if result is None:
+        result = _load_catalogue(path, raw, filename)
+        if cache is not None:
+            cache.remember_catalogue(filename, raw, result)
     repo.diagnostics.extend(result.problems)
     if result.comments:
         repo.comments[path] = result.comments
     repo.referenced_by_invalid |= result.referenced
     repo.invalid_ids |= {(path.name, key) for key in result.invalid}
-    for entry in result.entries:
-        into[entry.name] = entry
-    for entry in result.partial:
-        partial_into[entry.name] = entry
+    positions = _Positions(path, raw)
+    into: dict[str, Entry[Any]] = repo.locations if filename == LOCATIONS_FILE else repo.billing_items
+    for key, value in result.entries:
+        into[key] = Entry(key, value, path, (key,), positions=positions)
+    partial_into: dict[str, Entry[Any]] = (
+        repo.partial_locations if filename == LOCATIONS_FILE else repo.partial_billing_items
+    )
+    for key, value, unknown in result.partial:
+        partial_into[key] = Entry(key, value, path, (key,), unknown=unknown, positions=positions)
     if (
         not result.entries
         and not result.partial
         and any(p.severity is Severity.ERROR for p in result.problems)
     ):
         repo.unreadable.add(filename)
+
+
+class _Positions:
+    """A catalogue's positions, parsed once, when the first of its entries needs one."""
+
+    __slots__ = ("path", "raw", "smap")
+
+    def __init__(self, path: Path, raw: bytes) -> None:
+        self.path, self.raw = path, raw
+        self.smap: SourceMap | None = None
+
+    def __call__(self) -> SourceMap:
+        if self.smap is None:
+            self.smap = parse_yaml(self.path, self.raw).source_map
+        return self.smap
 
 
 def _session_paths(folder: Path, problems: list[Diagnostic]) -> list[str] | None:
@@ -285,26 +353,34 @@ def read_problem(path: Path | str, exc: ReadError, limit: int) -> Diagnostic:
     return unreadable(path, exc, too_large_hint=hint)
 
 
-class _Loaded(NamedTuple):
-    """One session file with a problem, as a worker hands it back (small: no paths; positions
-    only for a file that failed validation). A clean session file is handed back as its model
-    alone."""
-
-    model: Session | None
-    problems: list[Diagnostic] | None = None
-    comments: list[Comment] | None = None
-    referenced: set[str] | None = None
-    # A session that failed validation: its partial model, its unknown fields, its positions.
-    partial: tuple[Session, frozenset[str], SourceMap] | None = None
-
-
-def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Session | _Loaded:
+def _read_session(path: str) -> bytes | Loaded:
+    """A session file's bytes, or why it could not be read."""
     problems: list[Diagnostic] = []
+    raw = _read(path, SESSION_FILE_MAX, problems, listed_regular=True)
+    return Loaded(None, problems) if raw is None else raw
+
+
+def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> SessionResult:
     raw = overlay.get(path) if overlay else None
     if raw is None:
-        raw = _read(path, SESSION_FILE_MAX, problems, listed_regular=True)
-    if raw is None:
-        return _Loaded(None, problems)
+        read = _read_session(path)
+        if not isinstance(read, bytes):
+            return read
+        raw = read
+    return _session_of(path, raw, keep_positions=bool(overlay))
+
+
+def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> SessionResult:
+    """What a session file's bytes give: its value, or a :class:`Loaded` with its problems.
+
+    ``keep_positions``: keep the positions of a file that failed validation (by default they are
+    parsed again when asked for, from the file).
+    """
+    from sessconf.model import Session as SessionModel
+    from sessconf.model import session_values  # pydantic: not needed for a cached file
+    from sessconf.repository.validate import LazyPositions, partial_model, tainted_fields, validate
+
+    problems: list[Diagnostic] = []
     doc = parse_yaml(path, raw, positions=False)
     problems.extend(doc.problems)
     comments = doc.comments or None
@@ -312,9 +388,9 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
     if not isinstance(data, dict):
         if data is not None or not doc.problems:  # None without a problem: `~` or a bare `---`
             problems.append(_not_mapping(path, data, "a session file holds a mapping of fields"))
-        return _Loaded(None, problems, comments)
+        return Loaded(None, problems, comments)
     lazy = LazyPositions(path, raw, doc.source_map)
-    entry = validate(Session, data, path, lazy, (), problems)
+    entry = validate(SessionModel, data, path, lazy, (), problems)
     if entry is not None and doc.problems:
         entry = None  # a value YAML misread (1:30, #colour): check nothing that derives from it
     stem = os.path.basename(path)[: -len(".yaml")]
@@ -335,19 +411,23 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
         tainted = tainted_fields(doc.source_map, ())
         if name != stem:
             tainted.add("name")
-        model, unknown = partial_model(Session, data, tainted)
-        partial = (model, unknown, lazy())
-        return _Loaded(None, problems, comments, _references(data), partial)
+        model, unknown = partial_model(SessionModel, data, tainted)
+        partial = (session_values(model), unknown, lazy() if keep_positions else None)
+        return Loaded(None, problems, comments, _references(data), partial)
     if problems or comments:
-        return _Loaded(entry.model, problems or None, comments)
-    return entry.model
+        return Loaded(session_values(entry.model), problems or None, comments)
+    return session_values(entry.model)
 
 
-def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
+def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
+    from sessconf.model import BillingItem, Location, as_values  # pydantic: not for a cached file
+    from sessconf.repository.validate import describe, partial_model, tainted_fields, validate
+
+    model: type[Location] | type[BillingItem] = Location if filename == LOCATIONS_FILE else BillingItem
     problems: list[Diagnostic] = []
     doc = parse_yaml(path, raw)
     problems.extend(doc.problems)
-    result: _FileResult[M] = _FileResult([], problems, doc.comments, set())
+    result = Catalogue([], problems, doc.comments, set(), set(), [])
     data = doc.data
     if not isinstance(data, dict):
         if data is not None or not doc.problems:  # None without a problem: `~` or a bare `---`
@@ -376,21 +456,27 @@ def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
         if entry is None:
             result.invalid.add(key)
             partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)))
-            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
+            result.partial.append((key, as_values(partial), unknown))
         else:
-            result.entries.append(entry)
+            result.entries.append((key, as_values(entry.model)))
     return result
 
 
 def _not_mapping(path: Path | str, data: object, hint: str) -> Diagnostic:
+    from sessconf.repository.validate import describe
+
     return NOT_A_MAPPING.at(path, (1, 1), f"the file holds {describe(data)}, not a mapping", hint)
 
 
 def _valid_name(name: str) -> bool:
+    from sessconf.model import name_problem
+
     return name_problem(name) is None
 
 
 def _bad_name(path: Path, pos: tuple[int, int], name: str) -> Diagnostic:
+    from sessconf.model import name_problem
+
     return INVALID_NAME.at(path, pos, name_problem(name) or f"'{name}' is not a valid name")
 
 

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
-
-from pydantic import BaseModel
+from typing import Generic, Protocol, TypeVar
 
 from sessconf.diagnostics import Diagnostic
 from sessconf.limits import SESSION_FILE_MAX
-from sessconf.model import BillingItem, Location, Session
 from sessconf.repository.files import ReadError, read_file
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR
 from sessconf.settings import Settings
+from sessconf.values import BillingItem, Location, Session
 from sessconf.yaml.comments import Comment
 from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")  # the value of an entity: a ``sessconf.values`` tuple (a model while validating)
 
 
 _NO_FIELDS: frozenset[str] = frozenset()
@@ -38,7 +36,7 @@ class Entry(Generic[M]):
     empty list, the default) in each of the ``unknown`` ones. Only the lint rules see them.
     """
 
-    __slots__ = ("_path", "model", "name", "prefix", "source_map", "unknown")
+    __slots__ = ("_path", "_positions_of", "model", "name", "prefix", "source_map", "unknown")
 
     def __init__(
         self,
@@ -48,6 +46,7 @@ class Entry(Generic[M]):
         prefix: KeyPath = (),
         source_map: SourceMap | None = None,
         unknown: frozenset[str] = _NO_FIELDS,
+        positions: Callable[[], SourceMap] | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -55,6 +54,7 @@ class Entry(Generic[M]):
         self.prefix = prefix
         self.source_map = source_map
         self.unknown = unknown
+        self._positions_of = positions  # where to find the positions (default: parse the file)
 
     @property
     def path(self) -> Path:
@@ -76,7 +76,8 @@ class Entry(Generic[M]):
 
     def _positions(self) -> SourceMap:
         if self.source_map is None:
-            self.source_map = source_map_of(self.path)
+            found = self._positions_of
+            self.source_map = source_map_of(self.path) if found is None else found()
         return self.source_map
 
 
@@ -87,6 +88,15 @@ def source_map_of(path: Path) -> SourceMap:
     except ReadError:
         return SourceMap()
     return parse_yaml(path, raw).source_map
+
+
+class Memo(Protocol):
+    """Results of whole-repository checks, remembered by a cache for a repository whose every
+    input is the same (``repository.cache``): the domain sees only this."""
+
+    def recall(self, name: str) -> list[Diagnostic] | None: ...
+
+    def remember(self, name: str, found: list[Diagnostic]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -115,6 +125,8 @@ class Repository:
     # Every file read, in order; session files as the text of their path until asked for.
     _files: list[Path | str] = field(default_factory=list, repr=False)
     _file_paths: list[Path] | None = field(default=None, repr=False, compare=False)
+    # What cross-file checks found last time the repository was the same (a cache), if any.
+    memo: Memo | None = field(default=None, repr=False, compare=False)
 
     @property
     def files(self) -> list[Path]:

@@ -1,0 +1,404 @@
+"""The lint cache of a repository (SPEC §6): each file's results, as plain data, by its content.
+
+What reading, parsing and validating a file gives (its value, its problems, its ``sessconf:``
+comments) depends on the file's bytes and on the inputs listed in :data:`KEY_INPUTS`, and on
+nothing else; each file's record is stored with the digest of its bytes, in a pack named after
+the digest of those inputs. A record is used only when both match, so the cache never changes a
+result: a changed input makes a new pack, a changed file a new record.
+
+A file's bytes are not read again when its ``stat`` (inode, size, modification and change times)
+is the one recorded with its digest and its change time was already in the past when it was
+recorded (as git trusts its index: a file written within the same clock tick as it was read could
+have changed unseen, so its record is checked by content next time).
+
+The storage (atomic writes, checksums, JSON) is ``sessconf.speed.cache``; the loader
+(``repository.load``) only asks :class:`RepositoryCache` before reading a file and tells it what
+it found. With nothing changed, the values come back without importing pydantic.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import fields
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import sessconf
+from sessconf.diagnostics import Diagnostic, Severity
+from sessconf.repository.files import ReadError, read_file
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, TEMPLATES_DIR
+from sessconf.settings import Settings
+from sessconf.speed.cache import CacheFolder, digest
+from sessconf.values import BillingItem, BillingLine, Location, Session
+from sessconf.yaml.comments import Comment
+from sessconf.yaml.read import SourceMap
+
+FOLDER = ".sessconf_cache"  # in the repository, unless SESSCONF_CACHE_DIR says where
+ENVIRONMENT = "SESSCONF_CACHE_DIR"
+PRESETS_FILE = "presets.yaml"
+_FORMAT = b"1"  # the layout of the records below: bump it when they change
+
+# Everything besides a file's own bytes that can change what reading it gives, or what lint's
+# cross-file checks that are cached (the reminders' rendering pass) find. Each is hashed by its
+# bytes (or by why it could not be read). Anything added to what a result depends on goes here.
+KEY_INPUTS = (
+    "sessconf",  # the version and the code itself (a development checkout changes without a release)
+    "pyproject.toml",  # the settings
+    LOCATIONS_FILE,
+    BILLING_FILE,
+    PRESETS_FILE,  # sessions extend presets
+    TEMPLATES_DIR,  # the reminder templates: every entry, by name and bytes
+)
+
+_INPUT_MAX = 64 * 1024 * 1024  # presets and templates past this are keyed by what they are
+_RACY_NS = 2_000_000_000  # a change time this close to the recording is not trusted
+
+clock = time.time_ns  # when a record is made (tests move it)
+
+StatKey = list[int]  # inode, size, modification and change times (ns)
+
+
+class Loaded(NamedTuple):
+    """One session file with a problem: what ``repository.load`` hands back for it (a clean file
+    is its :class:`Session` alone). Plain values: cheap to send from a worker and to cache."""
+
+    model: Session | None
+    problems: list[Diagnostic] | None = None
+    comments: list[Comment] | None = None
+    referenced: set[str] | None = None
+    # A session that failed validation: its partial value, its unknown fields, its positions
+    # (None: parsed again from the file when asked for).
+    partial: tuple[Session, frozenset[str], SourceMap | None] | None = None
+
+
+SessionResult = Session | Loaded
+
+
+class Catalogue(NamedTuple):
+    """What reading ``locations.yaml`` or ``billing_items.yaml`` gave, as plain values."""
+
+    entries: list[tuple[str, Any]]  # (id, value)
+    problems: list[Diagnostic]
+    comments: list[Comment]
+    referenced: set[str]
+    invalid: set[str]
+    partial: list[tuple[str, Any, frozenset[str]]]  # (id, partial value, unknown fields)
+
+
+def folder_of(root: Path) -> Path:
+    """Where the cache of the repository at ``root`` is kept."""
+    moved = os.environ.get(ENVIRONMENT)
+    return Path(moved).expanduser().absolute() if moved else root / FOLDER
+
+
+class RepositoryCache:
+    """The cache of one repository for one load: ask, then :meth:`save` what was learnt."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = CacheFolder(folder_of(root))
+        self._code = _code_fingerprint()
+        self._settings_name: str | None = None
+        self._pack_name: str | None = None
+        self._context = ""
+        self._records: dict[str, list[Any]] = {}  # relative path -> [stat, digest, record]
+        self._decoded: dict[str, SessionResult] = {}
+        self._catalogues: dict[str, tuple[str, Catalogue]] = {}  # name -> (digest, result)
+        self._memo: dict[str, Any] = {}
+        self._seen: dict[str, list[Any]] = {}  # what this load found, to be saved
+        self._digests: dict[str, str] = {}  # of the session files: the repository's content
+        self._dirty = False
+        self._now = clock()
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def settings(self, raw: bytes | ReadError) -> tuple[Settings, list[Diagnostic]] | None:
+        """The settings read from ``pyproject.toml`` the last time it held ``raw``."""
+        self._settings_name = f"settings-{digest(_FORMAT, self._code, _bytes(raw))}.json"
+        document = self.store.read(self._settings_name)
+        if document is None:
+            return None
+        try:
+            values, problems = document
+            settings = Settings(**values)
+            return settings, [self._diagnostic(p) for p in problems]
+        except (TypeError, ValueError):
+            return None
+
+    def remember_settings(self, settings: Settings, problems: list[Diagnostic]) -> None:
+        if self._settings_name is None:
+            return
+        values = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+        if self.store.write(self._settings_name, [values, [self._encode_diagnostic(p) for p in problems]]):
+            self.store.prune("settings-")
+
+    # -- the pack of one set of inputs --------------------------------------------------------
+
+    def open_pack(self, settings: bytes | ReadError, catalogues: dict[str, bytes | ReadError]) -> None:
+        """Find the records made with the same inputs (:data:`KEY_INPUTS`) as now: ``settings``
+        and ``catalogues`` are the bytes the loader read; the others are read here."""
+        root, read = self.root, {"pyproject.toml": settings, **catalogues}
+        parts = [_FORMAT, self._code]
+        for name in KEY_INPUTS[1:]:
+            parts.append(name.encode())
+            if name == TEMPLATES_DIR:
+                parts.extend(_folder_bytes(root / name))
+            elif name in read:
+                parts.append(_bytes(read[name]))
+            else:
+                parts.append(_bytes(_read(root / name)))
+        self._context = digest(*parts)
+        self._pack_name = f"lint-{self._context}.json"
+        document = self.store.read(self._pack_name)
+        if not isinstance(document, dict):
+            return
+        try:
+            self._records = document["files"]
+            self._memo = document["memo"]
+            for name, (found, record) in document["catalogues"].items():
+                self._catalogues[name] = (found, self._decode_catalogue(record))
+            for rel, (_, _, record) in self._records.items():
+                self._decoded[rel] = self._decode_session(record)
+        except (KeyError, TypeError, ValueError, AttributeError):  # not what this code writes: unused
+            self._records, self._memo, self._catalogues, self._decoded = {}, {}, {}, {}
+
+    def catalogue(self, filename: str, raw: bytes) -> Catalogue | None:
+        """What reading the catalogue gave, the last time it held ``raw``."""
+        found = self._catalogues.get(filename)
+        return found[1] if found is not None and found[0] == digest(raw) else None
+
+    def remember_catalogue(self, filename: str, raw: bytes, catalogue: Catalogue) -> None:
+        self._catalogues[filename] = (digest(raw), catalogue)
+        self._dirty = True
+
+    def by_stat(self, path: str) -> SessionResult | None:
+        """The session file's result, when its ``stat`` says it has not changed."""
+        rel = self._relative(path)
+        record = self._records.get(rel)
+        if record is None or record[0] is None:
+            return None
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns] != record[0]:
+            return None
+        self._seen[rel] = record
+        self._digests[rel] = record[1]
+        return self._decoded[rel]
+
+    def loader(
+        self, read: Callable[[str], bytes | SessionResult], parse: Callable[[str, bytes], SessionResult]
+    ) -> Callable[[str], tuple[str, StatKey | None, SessionResult]]:
+        """A function of a session file's path, for the processes that load the files: its
+        digest, its ``stat`` key, and its result, from the cache when its bytes are the same."""
+        records, decoded = self._records, self._decoded
+
+        def load(path: str) -> tuple[str, StatKey | None, SessionResult]:
+            stat_key = self._stat_key(path)
+            raw = read(path)
+            if not isinstance(raw, bytes):  # could not be read: never cached
+                return "", None, raw
+            rel = self._relative(path)
+            found = digest(raw)
+            record = records.get(rel)
+            if record is not None and record[1] == found:
+                return found, stat_key, decoded[rel]
+            return found, stat_key, parse(path, raw)
+
+        return load
+
+    def learn(self, path: str, found: str, stat_key: StatKey | None, result: SessionResult) -> None:
+        """What loading a session file gave (through :meth:`loader`)."""
+        rel = self._relative(path)
+        if not found:
+            self._digests[rel] = "!"
+            self._dirty = True
+            return
+        self._digests[rel] = found
+        old = self._records.get(rel)
+        if old is not None and old[1] == found and old[0] == stat_key:
+            self._seen[rel] = old
+            return
+        self._seen[rel] = [stat_key, found, self._encode_session(result)]
+        self._dirty = True
+
+    # -- what cross-file checks remember --------------------------------------------------------
+
+    def recall(self, name: str) -> list[Diagnostic] | None:
+        """What the cached check ``name`` found last time the repository was the same."""
+        entry = self._memo.get(name)
+        if not isinstance(entry, list) or len(entry) != 2 or entry[0] != self._content():
+            return None
+        try:
+            return [self._diagnostic(p) for p in entry[1]]
+        except (TypeError, ValueError):
+            return None
+
+    def remember(self, name: str, found: list[Diagnostic]) -> None:
+        self._memo[name] = [self._content(), [self._encode_diagnostic(d) for d in found]]
+        self._dirty = True
+
+    def _content(self) -> str:
+        listed = "\n".join(f"{rel}:{found}" for rel, found in sorted(self._digests.items()))
+        return digest(self._context.encode(), listed.encode())
+
+    def save(self) -> None:
+        """Store what this load learnt (nothing when it found everything in the cache)."""
+        if self._pack_name is None or (not self._dirty and self._seen.keys() == self._records.keys()):
+            return
+        document = {
+            "files": self._seen,
+            "memo": self._memo,
+            "catalogues": {
+                name: [found, self._encode_catalogue(c)] for name, (found, c) in self._catalogues.items()
+            },
+        }
+        if self.store.write(self._pack_name, document):
+            self.store.prune("lint-")
+        self._dirty = False
+
+    # -- encoding -------------------------------------------------------------------------------
+
+    def _relative(self, path: str | Path) -> str:
+        text = str(path)
+        root = str(self.root) + os.sep
+        return text[len(root) :] if text.startswith(root) else text
+
+    def _stat_key(self, path: str) -> StatKey | None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if st.st_ctime_ns > self._now - _RACY_NS or st.st_mtime_ns > self._now - _RACY_NS:
+            return None  # changed too recently to tell a later change by its stat
+        return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+    def _encode_diagnostic(self, d: Diagnostic) -> list[Any]:
+        return [self._relative(d.path), d.line, d.column, d.severity.value, d.code, d.message, d.hint]
+
+    def _diagnostic(self, item: list[Any]) -> Diagnostic:
+        path, line, column, severity, code, message, hint = item
+        if not all(isinstance(v, str) for v in (path, code, message)) or not isinstance(line + column, int):
+            raise ValueError("not a diagnostic")
+        return Diagnostic(self.root / path, line, column, Severity(severity), code, message, hint)
+
+    def _encode_session(self, result: SessionResult) -> list[Any]:
+        if isinstance(result, Session):
+            return [0, result]
+        partial = None
+        if result.partial is not None:
+            model, unknown, _ = result.partial
+            partial = [model, sorted(unknown)]
+        return [
+            1,
+            result.model,
+            [self._encode_diagnostic(d) for d in result.problems or ()],
+            [_encode_comment(c) for c in result.comments or ()],
+            sorted(result.referenced or ()),
+            partial,
+        ]
+
+    def _decode_session(self, record: list[Any]) -> SessionResult:
+        if record[0] == 0:
+            return _session(record[1])
+        _, model, problems, comments, referenced, partial = record
+        return Loaded(
+            None if model is None else _session(model),
+            [self._diagnostic(p) for p in problems] or None,
+            [Comment(*c) for c in comments] or None,
+            set(referenced) or None,
+            None if partial is None else (_session(partial[0]), frozenset(partial[1]), None),
+        )
+
+    def _encode_catalogue(self, c: Catalogue) -> list[Any]:
+        return [
+            [[key, _encode_entity(value)] for key, value in c.entries],
+            [self._encode_diagnostic(d) for d in c.problems],
+            [_encode_comment(comment) for comment in c.comments],
+            sorted(c.referenced),
+            sorted(c.invalid),
+            [[key, _encode_entity(value), sorted(unknown)] for key, value, unknown in c.partial],
+        ]
+
+    def _decode_catalogue(self, record: list[Any]) -> Catalogue:
+        entries, problems, comments, referenced, invalid, partial = record
+        return Catalogue(
+            [(key, _entity(value)) for key, value in entries],
+            [self._diagnostic(p) for p in problems],
+            [Comment(*c) for c in comments],
+            set(referenced),
+            set(invalid),
+            [(key, _entity(value), frozenset(unknown)) for key, value, unknown in partial],
+        )
+
+
+def _encode_comment(c: Comment) -> list[Any]:
+    return [c.line, c.column, c.text, c.own_line, c.header, c.next_line]
+
+
+def _encode_entity(value: Location | BillingItem) -> list[Any]:
+    if isinstance(value, BillingItem):
+        return [*value[:2], str(value.price), *value[3:]]
+    return list(value)
+
+
+def _session(row: list[Any]) -> Session:
+    if len(row) != len(Session._fields):
+        raise ValueError("not a session")
+    lines = [BillingLine(item, quantity) for item, quantity in row[6]]
+    return Session._make([*row[:6], lines, *row[7:]])
+
+
+def _entity(row: list[Any]) -> Location | BillingItem:
+    if len(row) == len(Location._fields):
+        return Location(*row)
+    if len(row) == len(BillingItem._fields):
+        name, kind, price, archived, previous = row
+        return BillingItem(name, kind, Decimal(price), archived, previous)
+    raise ValueError("not a catalogue entry")
+
+
+def _bytes(read: bytes | ReadError) -> bytes:
+    return read if isinstance(read, bytes) else b"!" + read.failure.value.encode()
+
+
+def _read(path: Path) -> bytes | ReadError:
+    try:
+        return read_file(path, _INPUT_MAX)
+    except ReadError as exc:
+        return exc
+
+
+def _folder_bytes(folder: Path) -> Iterator[bytes]:
+    """Every entry of ``folder``, by name, with its bytes or what it is (never opening one that is
+    not a regular file: ``read_file``)."""
+    try:
+        with os.scandir(folder) as it:
+            names = sorted(entry.name for entry in it)
+    except OSError as exc:
+        yield b"!" + str(exc.errno).encode()
+        return
+    for name in names:
+        yield name.encode()
+        yield _bytes(_read(folder / name))
+
+
+def _code_fingerprint() -> bytes:
+    """sessconf's version, and the names, sizes and times of its modules (an editable install
+    changes without a new version)."""
+    parts = [sessconf.__version__]
+    package = os.path.dirname(sessconf.__file__)
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                parts.append(f"{folder[len(package) :]}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "\n".join(parts).encode()
