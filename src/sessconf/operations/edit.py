@@ -29,7 +29,8 @@ from sessconf.diagnostics import Diagnostic, Severity, did_you_mean, sort_diagno
 from sessconf.errors import RefusedError, SessconfError
 from sessconf.model import name_problem
 from sessconf.repository.layout import SESSIONS_DIR
-from sessconf.yaml.read import SourceMap, parse_yaml
+from sessconf.yaml.positions import SourceMap
+from sessconf.yaml.read import parse_yaml
 
 if TYPE_CHECKING:
     from sessconf.lint.engine import LintResult

@@ -34,7 +34,7 @@ from sessconf.settings import Settings
 from sessconf.speed.cache import CacheFolder, digest
 from sessconf.values import BillingItem, BillingLine, Location, Session
 from sessconf.yaml.comments import Comment
-from sessconf.yaml.read import SourceMap
+from sessconf.yaml.positions import SourceMap
 
 FOLDER = ".sessconf_cache"  # in the repository, unless SESSCONF_CACHE_DIR says where
 ENVIRONMENT = "SESSCONF_CACHE_DIR"

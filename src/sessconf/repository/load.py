@@ -33,7 +33,7 @@ from sessconf.repository.pyproject import load_settings
 from sessconf.speed import gc
 from sessconf.speed.pool import ParallelMap
 from sessconf.values import Session
-from sessconf.yaml.read import SourceMap, parse_yaml
+from sessconf.yaml.positions import SourceMap
 
 
 def load_repository(
@@ -167,6 +167,8 @@ class Loading:
             if referenced:
                 repo.referenced_by_invalid |= referenced
         for key, raw in self._overlay.items():  # positions from the overlay, not from the disk
+            from sessconf.yaml.read import parse_yaml
+
             entry = sessions.get(Path(key).stem)
             if entry is not None and entry._path == key:
                 entry.source_map = parse_yaml(entry.path, raw).source_map
@@ -266,6 +268,8 @@ class _Positions:
 
     def __call__(self) -> SourceMap:
         if self.smap is None:
+            from sessconf.yaml.read import parse_yaml
+
             self.smap = parse_yaml(self.path, self.raw).source_map
         return self.smap
 
@@ -379,6 +383,7 @@ def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> Sessi
     from sessconf.model import Session as SessionModel
     from sessconf.model import session_values  # pydantic: not needed for a cached file
     from sessconf.repository.validate import LazyPositions, partial_model, tainted_fields, validate
+    from sessconf.yaml.read import parse_yaml
 
     problems: list[Diagnostic] = []
     doc = parse_yaml(path, raw, positions=False)
@@ -422,6 +427,7 @@ def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> Sessi
 def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
     from sessconf.model import BillingItem, Location, as_values  # pydantic: not for a cached file
     from sessconf.repository.validate import describe, partial_model, tainted_fields, validate
+    from sessconf.yaml.read import parse_yaml
 
     model: type[Location] | type[BillingItem] = Location if filename == LOCATIONS_FILE else BillingItem
     problems: list[Diagnostic] = []

@@ -14,7 +14,7 @@ from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DI
 from sessconf.settings import Settings
 from sessconf.values import BillingItem, Location, Session
 from sessconf.yaml.comments import Comment
-from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
+from sessconf.yaml.positions import KeyPath, SourceMap
 
 M = TypeVar("M")  # the value of an entity: a ``sessconf.values`` tuple (a model while validating)
 
@@ -83,6 +83,8 @@ class Entry(Generic[M]):
 
 def source_map_of(path: Path) -> SourceMap:
     """Positions of every value in a session file (re-read; an unreadable file gives an empty map)."""
+    from sessconf.yaml.read import parse_yaml  # PyYAML: only when a position is asked for
+
     try:
         raw = read_file(path, SESSION_FILE_MAX)
     except ReadError:

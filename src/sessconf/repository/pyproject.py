@@ -4,7 +4,6 @@ diagnostics at their line (SPEC §6)."""
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from sessconf.diagnostics import Diagnostic, did_you_mean
 from sessconf.limits import SETTINGS_FILE_MAX
 from sessconf.repository.files import Failure, ReadError, read_file, unreadable
 from sessconf.settings import Settings
-from sessconf.yaml.read import read_text
 
 _MAX_DEPTH = 100
 
@@ -31,6 +29,10 @@ def load_settings(root: Path, read: bytes | ReadError | None = None) -> tuple[Se
         if exc.failure is Failure.MISSING:
             return Settings(), []
         return Settings(), [unreadable(path, exc)]
+    import tomllib
+
+    from sessconf.yaml.read import read_text  # both only for a file to read: not from a cache
+
     problems: list[Diagnostic] = []
     text = read_text(path, raw, problems)
     if text is None:

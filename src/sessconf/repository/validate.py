@@ -29,7 +29,8 @@ from sessconf.codes.values import (
 from sessconf.diagnostics import Diagnostic, did_you_mean
 from sessconf.model import RANGES, name_problem
 from sessconf.repository.model import Entry
-from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
+from sessconf.yaml.positions import KeyPath, SourceMap
+from sessconf.yaml.read import parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
