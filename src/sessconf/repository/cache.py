@@ -165,6 +165,10 @@ class RepositoryCache:
         except (KeyError, TypeError, ValueError, AttributeError):  # not what this code writes: unused
             self._records, self._memo, self._catalogues, self._decoded = {}, {}, {}, {}
 
+    def knows_files(self) -> bool:
+        """Whether the pack holds any session file's record (else every file is to be parsed)."""
+        return bool(self._records)
+
     def catalogue(self, filename: str, raw: bytes) -> Catalogue | None:
         """What reading the catalogue gave, the last time it held ``raw``."""
         found = self._catalogues.get(filename)

@@ -105,6 +105,8 @@ class Loading:
             load = functools.partial(_load_session, overlay=by_text)
         else:
             load = _load_session
+        if cache is None or not cache.knows_files():
+            _parsing()  # every file is parsed: imported once here, not by each forked worker
         self._sessions: ParallelMap[str, Any] = ParallelMap(load, paths, jobs)
         _load_catalogue_into(repo, LOCATIONS_FILE, catalogues[LOCATIONS_FILE], cache)
         _load_catalogue_into(repo, BILLING_FILE, catalogues[BILLING_FILE], cache)
@@ -374,17 +376,31 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
     return _session_of(path, raw, keep_positions=bool(overlay))
 
 
+_PARSING: tuple[Any, Any, Any] | None = None
+
+
+def _parsing() -> tuple[Any, Any, Any]:
+    """What parses and validates a file (PyYAML, pydantic), imported on its first use: a file found
+    in the cache needs none of it. Once per process, not once per file."""
+    global _PARSING
+    from sessconf import model
+    from sessconf.repository import validate
+    from sessconf.yaml.read import parse_yaml
+
+    _PARSING = (model, validate, parse_yaml)
+    return _PARSING
+
+
 def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> SessionResult:
     """What a session file's bytes give: its value, or a :class:`Loaded` with its problems.
 
     ``keep_positions``: keep the positions of a file that failed validation (by default they are
     parsed again when asked for, from the file).
     """
-    from sessconf.model import Session as SessionModel
-    from sessconf.model import session_values  # pydantic: not needed for a cached file
-    from sessconf.repository.validate import LazyPositions, partial_model, tainted_fields, validate
-    from sessconf.yaml.read import parse_yaml
-
+    model_of, validation, parse_yaml = _PARSING or _parsing()
+    SessionModel, session_values = model_of.Session, model_of.session_values
+    LazyPositions, validate = validation.LazyPositions, validation.validate
+    partial_model, tainted_fields = validation.partial_model, validation.tainted_fields
     problems: list[Diagnostic] = []
     doc = parse_yaml(path, raw, positions=False)
     problems.extend(doc.problems)
@@ -419,9 +435,8 @@ def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> Sessi
         model, unknown = partial_model(SessionModel, data, tainted)
         partial = (session_values(model), unknown, lazy() if keep_positions else None)
         return Loaded(None, problems, comments, _references(data), partial)
-    if problems or comments:
-        return Loaded(session_values(entry.model), problems or None, comments)
-    return session_values(entry.model)
+    value: Session = session_values(entry.model)
+    return Loaded(value, problems or None, comments) if problems or comments else value
 
 
 def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
