@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from sys import intern
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -283,16 +284,18 @@ KINDS: dict[str, type[_Model]] = {"session": Session, "location": Location, "bil
 
 
 def session_values(model: Session) -> values.Session:
-    """A validated (or partial) session as the plain value the rest of sessconf sees."""
+    """A validated (or partial) session as the plain value the rest of sessconf sees. The ids it
+    names (discipline, colour, locations, billing items) are interned: thousands of sessions
+    repeat a few of them, which then cost one string each (and one in each batch a worker sends)."""
     d = model.__dict__
     return values.Session(
         d["name"],
         d["description"],
-        d["discipline"],
-        d["locations"],
-        d["color"],
+        intern(d["discipline"]),
+        [intern(location) for location in d["locations"]],
+        intern(d["color"]),
         d["duration"],
-        [values.BillingLine(line.item, line.quantity) for line in d["billing_items"]],
+        [values.BillingLine(intern(line.item), line.quantity) for line in d["billing_items"]],
         d["archived"],
         d["previous_names"],
         d["max_attendees"],
