@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from sys import intern
 import zoneinfo
 from decimal import Decimal, InvalidOperation
+from sys import intern
 from typing import Annotated, Any, Literal
 
 from pydantic import (

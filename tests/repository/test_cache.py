@@ -249,3 +249,20 @@ def test_the_example_clinic_is_cached_whole(tmp_path: Path) -> None:
     env = {repository_cache.ENVIRONMENT: str(tmp_path / "cache")}
     first = lint_json(copy, env=env)
     assert lint_json(copy, env=env) == first == lint_json(copy, "--no-cache", env=env)
+
+
+def test_diff_plans_the_same_from_the_cache(clinic: Path, tmp_path: Path) -> None:
+    env = {repository_cache.ENVIRONMENT: str(tmp_path / "cache")}
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    runner = CliRunner()
+
+    def diff(*flags: str) -> tuple[int, str]:
+        args = ["diff", "--dir", str(clinic), "--store", store, "--format", "json", *flags]
+        result = runner.invoke(cli, args, env=env)
+        return result.exit_code, result.output
+
+    cold = diff()
+    assert (tmp_path / "cache").is_dir()
+    assert diff() == cold == diff("--no-cache")
+    (clinic / "sessions" / "acupinitial.yaml").write_text(ACUPINITIAL.replace("duration: 60", "duration: 45"))
+    assert diff() == diff("--no-cache") != cold

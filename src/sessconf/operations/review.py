@@ -43,11 +43,12 @@ class Review:
         return self.report.repository
 
 
-def review(root: Path, store: Store, *, older: bool = False) -> Review:
+def review(root: Path, store: Store, *, older: bool = False, cache: bool = False) -> Review:
     """Lint ``root`` and plan it against ``store`` (``older``: an older store schema is read as
-    ``apply`` will upgrade it, instead of being refused)."""
+    ``apply`` will upgrade it, instead of being refused; ``cache``: lint with the repository's
+    cache, as ``diff`` does: ``apply`` reads every file itself)."""
     with Background(partial(store.snapshot, older=older)) as reading:
-        result = lint(root)  # while the store is read in the background
+        result = lint(root, cache=cache)  # while the store is read in the background
         if result.errors:
             return Review(result)
         snap = reading.result()
