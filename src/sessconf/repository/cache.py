@@ -99,6 +99,7 @@ class RepositoryCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._prefix = str(root) + os.sep
         self.store = CacheFolder(folder_of(root))
         self._code = _code_fingerprint()
         self._settings_name: str | None = None
@@ -178,21 +179,30 @@ class RepositoryCache:
         self._catalogues[filename] = (digest(raw), catalogue)
         self._dirty = True
 
-    def by_stat(self, path: str) -> SessionResult | None:
-        """The session file's result, when its ``stat`` says it has not changed."""
-        rel = self._relative(path)
-        record = self._records.get(rel)
-        if record is None or record[0] is None:
-            return None
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return None
-        if [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns] != record[0]:
-            return None
-        self._seen[rel] = record
-        self._digests[rel] = record[1]
-        return self._decoded[rel]
+    def by_stat(self, paths: list[str]) -> list[SessionResult | None]:
+        """Each session file's result when its ``stat`` says it has not changed, else None."""
+        records, decoded, seen, digests = self._records, self._decoded, self._seen, self._digests
+        cut = len(str(self.root)) + 1
+        lstat = os.lstat
+        found: list[SessionResult | None] = []
+        for path in paths:
+            rel = path[cut:] if path.startswith(self._prefix) else path
+            record = records.get(rel)
+            if record is None or record[0] is None:
+                found.append(None)
+                continue
+            try:
+                st = lstat(path)
+            except OSError:
+                found.append(None)
+                continue
+            if [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns] != record[0]:
+                found.append(None)
+                continue
+            seen[rel] = record
+            digests[rel] = record[1]
+            found.append(decoded[rel])
+        return found
 
     def loader(
         self, read: Callable[[str], bytes | SessionResult], parse: Callable[[str, bytes], SessionResult]
@@ -350,11 +360,16 @@ def _encode_entity(value: Location | BillingItem) -> list[Any]:
     return list(value)
 
 
+_tuple = tuple.__new__  # a named tuple from a list, without its Python-level constructor
+
+
 def _session(row: list[Any]) -> Session:
+    """A session from its record (as this module wrote it: the pack's checksum says so)."""
     if len(row) != len(Session._fields):
         raise ValueError("not a session")
-    lines = [BillingLine(item, quantity) for item, quantity in row[6]]
-    return Session._make([*row[:6], lines, *row[7:]])
+    row[6] = [_tuple(BillingLine, line) for line in row[6]]
+    session: Session = _tuple(Session, row)
+    return session
 
 
 def _entity(row: list[Any]) -> Location | BillingItem:

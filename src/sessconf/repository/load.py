@@ -98,7 +98,7 @@ class Loading:
         self._known: list[SessionResult | None] = []
         load: Callable[[str], Any]
         if cache is not None:  # what the cache knows by its stat is not read again
-            self._known = known_results = [cache.by_stat(path) for path in paths]
+            self._known = known_results = cache.by_stat(paths)
             paths = [path for path, found in zip(paths, known_results, strict=True) if found is None]
             load = cache.loader(_read_session, _session_of)
         elif overlay:
