@@ -266,3 +266,20 @@ def test_diff_plans_the_same_from_the_cache(clinic: Path, tmp_path: Path) -> Non
     assert diff() == cold == diff("--no-cache")
     (clinic / "sessions" / "acupinitial.yaml").write_text(ACUPINITIAL.replace("duration: 60", "duration: 45"))
     assert diff() == diff("--no-cache") != cold
+
+
+def test_a_linked_session_file_is_read_again_when_its_target_changes(
+    clinic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = time.time_ns() + 3600 * 10**9  # every file old enough for its stat to be trusted
+    monkeypatch.setattr(repository_cache, "clock", lambda: later)
+    env = {repository_cache.ENVIRONMENT: str(tmp_path / "cache")}
+    target = tmp_path / "elsewhere.yaml"
+    session = clinic / "sessions" / "acupinitial.yaml"
+    target.write_bytes(session.read_bytes())
+    session.unlink()
+    session.symlink_to(target)
+    clean = lint_json(clinic, env=env)
+    assert lint_json(clinic, env=env) == clean
+    target.write_text(target.read_text().replace("duration: 60", "duration: 602"))
+    assert lint_json(clinic, env=env) == lint_json(clinic, "--no-cache", env=env) != clean

@@ -6,9 +6,9 @@ nothing else; each file's record is stored with the digest of its bytes, in a pa
 the digest of those inputs. A record is used only when both match, so the cache never changes a
 result: a changed input makes a new pack, a changed file a new record.
 
-A file's bytes are not read again when its ``stat`` (inode, size, modification and change times)
-is the one recorded with its digest and its change time was already in the past when it was
-recorded (as git trusts its index: a file written within the same clock tick as it was read could
+A file's bytes are not read again when its ``stat`` (inode, size, modification and change times,
+of the file a link leads to) is the one recorded with its digest and its change time was already
+in the past when it was recorded (as git trusts its index: a file written within the same clock tick as it was read could
 have changed unseen, so its record is checked by content next time).
 
 The storage (atomic writes, checksums, JSON) is ``sessconf.speed.cache``; the loader
@@ -183,7 +183,7 @@ class RepositoryCache:
         """Each session file's result when its ``stat`` says it has not changed, else None."""
         records, decoded, seen, digests = self._records, self._decoded, self._seen, self._digests
         cut = len(str(self.root)) + 1
-        lstat = os.lstat
+        stat = os.stat  # through a link: a linked session file changes with its target
         found: list[SessionResult | None] = []
         for path in paths:
             rel = path[cut:] if path.startswith(self._prefix) else path
@@ -192,7 +192,7 @@ class RepositoryCache:
                 found.append(None)
                 continue
             try:
-                st = lstat(path)
+                st = stat(path)
             except OSError:
                 found.append(None)
                 continue
@@ -284,7 +284,7 @@ class RepositoryCache:
 
     def _stat_key(self, path: str) -> StatKey | None:
         try:
-            st = os.lstat(path)
+            st = os.stat(path)
         except OSError:
             return None
         if st.st_ctime_ns > self._now - _RACY_NS or st.st_mtime_ns > self._now - _RACY_NS:
