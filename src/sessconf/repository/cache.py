@@ -8,8 +8,8 @@ result: a changed input makes a new pack, a changed file a new record.
 
 A file's bytes are not read again when its ``stat`` (inode, size, modification and change times,
 of the file a link leads to) is the one recorded with its digest and its change time was already
-in the past when it was recorded (as git trusts its index: a file written within the same clock tick as it was read could
-have changed unseen, so its record is checked by content next time).
+in the past when it was recorded (as git trusts its index: a file written within the same clock
+tick as it was read could have changed unseen, so its record is checked by content next time).
 
 The storage (atomic writes, checksums, JSON) is ``sessconf.speed.cache``; the loader
 (``repository.load``) only asks :class:`RepositoryCache` before reading a file and tells it what
