@@ -12,7 +12,6 @@ import json
 import sys
 import tracemalloc
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,7 @@ from sessconf.reminders.variables import (
     appointment_vars,
 )
 from tests.bounded import HARNESS_MEMORY, HARNESS_SECONDS, run_bounded
+from tests.conftest import ROOT
 
 VARIABLES = ReminderVars(
     SessionVars("rmt60", "Registered massage therapy", 60, "massage", False, 1),
@@ -220,7 +220,7 @@ HOSTILE = [
 
 _CHILD = """
 import json, sys
-from tests.test_reminders_sandbox import outcome
+from tests.reminders.test_sandbox import outcome
 for source in json.load(sys.stdin):
     print(json.dumps([source, *outcome(source)]), flush=True)
 """
@@ -238,7 +238,7 @@ def outcome(source: str) -> tuple[int, str]:
 def outcomes() -> dict[str, tuple[int, str]]:
     """Every payload, rendered once in one bounded child process (in payload order)."""
     sources = [param.values[0] for param in (*PAYLOADS, *HOSTILE)]
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     done = run_bounded([sys.executable, "-c", _CHILD], stdin=json.dumps(sources), cwd=root, partial=True)
     found: dict[str, tuple[int, str]] = {}
     for line in done.stdout.splitlines():

@@ -1,7 +1,9 @@
-"""Exit status on every command (SPEC §4): 0 success, 1 finding/refusal, 2 usage, 3 bug."""
+"""Exit status on every command (SPEC §4): 0 success, 1 finding/refusal, 2 usage, 3 bug; the
+console script's start-up."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,3 +61,20 @@ def test_a_user_error_is_a_short_message_with_its_hint(
     result = run("lint", "--dir", clinic)
     assert result.exit_code == 1
     assert result.output == "sessconf: error: nothing was written\n  hint: pass --force\n"
+
+
+def test_the_console_script_disables_pydantic_plugins(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = textwrap.dedent(
+        """
+        import os, sys
+        from sessconf.cli import main
+        sys.argv = ["sessconf", "rules"]
+        os._exit = lambda status: print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), status)
+        main.main()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("__all__ 0")

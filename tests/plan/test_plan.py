@@ -1,10 +1,9 @@
-"""The plan as a value (SPEC §4): risk order, warnings, charge impact, saved plans read back."""
+"""The plan as a value (SPEC §4): risk order, warnings, charge impact."""
 
 from __future__ import annotations
 
 import json
 import random
-import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,18 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import Result
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from sessconf.errors import RefusedError, UsageError
-from sessconf.output import Context, jsonfmt, markdown, text
+from sessconf.output import Context, jsonfmt
 from sessconf.plan.plan import Action, Change, Plan, Risk
-from sessconf.plan.saved import read_saved_plan
 from sessconf.plan.state import BillingLineState
 from sessconf.settings import Settings
 from sessconf.store import Store
 from sessconf.store.url import resolve
-from tests.plan_tools import STORE_ID, item, location, plan_of, session, state
+from tests.plan_tools import every_kind_of_change, item, location, plan_of, session, state
 
 Run = Callable[..., Result]
 SLOT = datetime(2099, 3, 2, 10, 0, tzinfo=ZoneInfo("America/Toronto"))
@@ -37,38 +32,6 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 # -- risk order ---------------------------------------------------------------------------------
-
-
-def every_kind_of_change() -> Plan:
-    """Each action on each entity kind, with names that sort against the risk order."""
-    current = state(
-        [
-            session("a-update"),
-            session("b-delete"),
-            session("c-blocked"),
-            session("d-archive"),
-            session("e-old"),
-            session("f-unarchive", archived=True),
-        ],
-        [location("downtown"), location("a-gone"), location("b-old"), location("c-moved")],
-        [item("rmt-60"), item("a-fee"), item("b-old")],
-    )
-    desired = state(
-        [
-            session("a-update", duration=75),
-            session("d-archive", archived=True),
-            session("a-renamed", previous_names=("e-old",)),
-            session("f-unarchive"),
-            session("z-create"),
-        ],
-        [
-            location("downtown"),
-            location("a-moved", previous_names=("b-old",)),
-            location("c-moved", timezone="America/Vancouver"),
-        ],
-        [item("rmt-60"), item("a-fee", archived=True), item("c-new", previous_names=("b-old",))],
-    )
-    return plan_of(current, desired, booked={"c-blocked": 1})
 
 
 EXPECTED_ORDER = [
@@ -115,93 +78,6 @@ def test_json_lists_the_changes_risk_first() -> None:
         "delete": 3,
         "blocked": 1,
     }
-
-
-# -- saved plans read back ------------------------------------------------------------------------
-
-
-def saved(plan: Plan, tmp_path: Path) -> Path:
-    path = tmp_path / "plan.json"
-    path.write_text(jsonfmt.render_plan(plan, Context()), encoding="utf-8")
-    return path
-
-
-def test_a_saved_plan_reads_back_as_it_was_written(tmp_path: Path) -> None:
-    plan = every_kind_of_change()
-    back = read_saved_plan(saved(plan, tmp_path))
-    assert back.to_dict() == plan.to_dict()
-    assert (back.store_id, back.config_digest, back.model_digest) == (
-        STORE_ID,
-        plan.config_digest,
-        plan.model_digest,
-    )
-    # What `apply plan.json` shows is what `diff` showed.
-    assert text.render_plan(back, Context()) == text.render_plan(plan, Context())
-    assert markdown.render_plan(back, Context(), artifact="x") == markdown.render_plan(
-        plan, Context(), artifact="x"
-    )
-
-
-def test_a_saved_plan_keeps_its_charge_impact(tmp_path: Path) -> None:
-    plan = plan_of(state([session("rmt60")]), state([session("rmt60")], items=[item("rmt-60", "125.00")]))
-    assert plan.charge_impacts
-    assert read_saved_plan(saved(plan, tmp_path)).charge_impacts == plan.charge_impacts
-
-
-GOOD_PLAN = every_kind_of_change().to_dict()
-
-
-def _damaged(data: Any, draw: st.DrawFn) -> Any:
-    """``data`` with one value somewhere replaced by another JSON value, or one key removed."""
-    if isinstance(data, dict) and data and draw(st.booleans()):
-        key = draw(st.sampled_from(sorted(data)))
-        if draw(st.booleans()):
-            return {k: v for k, v in data.items() if k != key}
-        return {**data, key: _damaged(data[key], draw)}
-    if isinstance(data, list) and data and draw(st.booleans()):
-        i = draw(st.integers(0, len(data) - 1))
-        return [*data[:i], _damaged(data[i], draw), *data[i + 1 :]]
-    json_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
-    return draw(
-        json_values | st.lists(json_values, max_size=2) | st.dictionaries(st.text(max_size=3), json_values)
-    )
-
-
-@st.composite
-def damaged_plans(draw: st.DrawFn) -> Any:
-    return _damaged(GOOD_PLAN, draw)
-
-
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(damaged=damaged_plans())
-def test_a_damaged_plan_file_is_a_clear_error_never_a_crash(tmp_path: Path, damaged: Any) -> None:
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(damaged))
-    try:
-        read_saved_plan(path)
-    except (UsageError, RefusedError) as exc:  # not a plan, or one that contradicts itself
-        message = exc.message
-    else:
-        return  # still a plan (a warning changed, say): rendering it is tested elsewhere
-    assert message.startswith((f"{path} ", f"{path}: "))
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        pytest.param("[" * 100_000 + "]" * 100_000, id="deeply-nested"),
-        pytest.param('{"format_version": 2, "sessions_in_store": Infinity}', id="infinity"),
-        pytest.param(b"\xff\xfe", id="not-utf-8"),
-    ],
-)
-def test_a_plan_file_that_is_not_a_plan_is_a_usage_error(tmp_path: Path, content: str | bytes) -> None:
-    path = tmp_path / "plan.json"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    with pytest.raises(UsageError, match="is not a"):
-        read_saved_plan(path)
 
 
 # -- warnings ---------------------------------------------------------------------------------------
@@ -436,104 +312,9 @@ def test_charge_impact_in_every_format(run: Run, clinic: Path, store_url: str) -
         assert store.snapshot().config.billing_items["rmt-30"].price == 70
 
 
-# -- apply PLAN shows the saved plan ------------------------------------------------------------
-
-
-@pytest.fixture
-def saved_plan(run: Run, clinic: Path, store_url: str, tmp_path: Path) -> Path:
-    """The clinic applied, then rmt60 planned from 60 to 75 minutes and the plan saved."""
-    assert run("apply", "--dir", clinic, "--store", store_url, "--yes").exit_code == 0
-    edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
-    path = tmp_path / "plan.json"
-    assert run("diff", "--dir", clinic, "--store", store_url, "--out", path).exit_code == 0
-    return path
-
-
-def apply_saved(run: Run, plan: Path, clinic: Path, store: str) -> Result:
-    return run("apply", plan, "--dir", clinic, "--store", store, "--yes")
-
-
-def test_a_refused_saved_plan_is_shown_not_a_fresh_one(
-    run: Run, clinic: Path, store_url: str, saved_plan: Path
-) -> None:
-    """Issue 9 item 2."""
-    edit(clinic / "sessions/rmt60.yaml", "duration: 75", "duration: 80")
-    result = apply_saved(run, saved_plan, clinic, store_url)
-    assert result.exit_code == 1
-    assert "      duration: 60 → 75" in result.output.splitlines()
-    assert "→ 80" not in result.output
-    assert "the repository changed since the plan was made; nothing was written" in result.output
-    assert result.output.index("duration: 60 → 75") < result.output.index("repository changed")
-
-
-def test_a_saved_plan_refused_as_stale_is_shown(
-    run: Run, clinic: Path, store_url: str, saved_plan: Path
-) -> None:
-    with Store(resolve(store_url, None, clinic)) as store:
-        edit(clinic / "sessions/rmt30.yaml", "duration: 30", "duration: 45")
-        assert run("apply", "--dir", clinic, "--store", store_url, "--yes").exit_code == 0
-        edit(clinic / "sessions/rmt30.yaml", "duration: 45", "duration: 30")
-        result = apply_saved(run, saved_plan, clinic, store_url)
-        assert result.exit_code == 1
-        assert "      duration: 60 → 75" in result.output.splitlines()
-        assert "rmt30" not in result.output
-        assert "the plan is stale" in result.output
-        assert store.snapshot().config.sessions["rmt60"].duration == 75
-
-
-def test_a_saved_plan_for_another_store_is_shown_and_refused(
-    run: Run, clinic: Path, store_url: str, saved_plan: Path, tmp_path: Path
-) -> None:
-    other = f"sqlite:///{tmp_path / 'other.db'}"
-    edit(clinic / "sessions/rmt60.yaml", "duration: 75", "duration: 60")
-    assert run("apply", "--dir", clinic, "--store", other, "--yes").exit_code == 0
-    edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
-    result = apply_saved(run, saved_plan, clinic, other)
-    assert result.exit_code == 1
-    assert f"Store: {resolve(other, None, clinic).display}" in result.output
-    assert "      duration: 60 → 75" in result.output.splitlines()
-    assert re.search(r"the plan was made for another store \(id [0-9a-f-]+\); .* has id", result.output)
-
-
-def test_a_valid_saved_plan_is_shown_and_applied(
-    run: Run, clinic: Path, store_url: str, saved_plan: Path
-) -> None:
-    result = apply_saved(run, saved_plan, clinic, store_url)
-    assert result.exit_code == 0, result.output
-    assert "~ update    session rmt60" in result.output
-    assert "      duration: 60 → 75" in result.output.splitlines()
-    assert "1 updated" in result.output
-    with Store(resolve(store_url, None, clinic)) as store:
-        assert store.snapshot().config.sessions["rmt60"].duration == 75
-
-
-def test_an_edited_saved_plan_is_refused(run: Run, clinic: Path, store_url: str, saved_plan: Path) -> None:
-    """The changes shown must be the ones written: a plan.json edited by hand is not applied."""
-    data = json.loads(saved_plan.read_text())
-    data["changes"][0]["fields"]["duration"]["new"] = 70
-    saved_plan.write_text(json.dumps(data))
-    result = apply_saved(run, saved_plan, clinic, store_url)
-    assert result.exit_code == 1
-    assert "      duration: 60 → 70" in result.output.splitlines()
-    assert "was it edited?" in result.output
-    with Store(resolve(store_url, None, clinic)) as store:
-        assert store.snapshot().config.sessions["rmt60"].duration == 60
-
-
 def test_a_change_is_read_back_by_its_action() -> None:
     data = every_kind_of_change().changes[5].to_dict("CAD")
     change = Change.from_dict(data)
     assert (change.action, change.old_name, change.name) == (Action.RENAME, "b-old", "a-moved")
     with pytest.raises(ValueError, match="explode"):
         Change.from_dict({**data, "action": "explode"})
-
-
-def test_a_saved_plan_for_a_store_not_created_yet_is_refused_before_creating_it(
-    run: Run, clinic: Path, store_url: str, saved_plan: Path, tmp_path: Path
-) -> None:
-    missing = tmp_path / "missing.db"
-    result = apply_saved(run, saved_plan, clinic, f"sqlite:///{missing}")
-    assert result.exit_code == 1
-    assert "      duration: 60 → 75" in result.output.splitlines()
-    assert "does not exist yet; nothing was written" in result.output
-    assert not missing.exists()

@@ -1,7 +1,7 @@
 """Rendering reminders (SPEC §5) and ``sessconf render`` (SPEC §4): golden text, behaviour, CLI.
 
 Golden files live in ``tests/golden/reminders/``; after a deliberate change to the built-in
-templates, rewrite them with ``SESSCONF_UPDATE_GOLDEN=1 pytest tests/test_reminders_render.py``
+templates, rewrite them with ``SESSCONF_UPDATE_GOLDEN=1 pytest tests/reminders/test_render.py``
 and review the diff.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.conftest import ACUPINITIAL, WriteRepo
+from tests.conftest import ACUPINITIAL, TESTS, WriteRepo
 
 Run = Callable[..., Result]
-GOLDEN = Path(__file__).resolve().parent / "golden" / "reminders"
+GOLDEN = TESTS / "golden" / "reminders"
 START = "2026-12-01T10:00"  # a Tuesday
 
 

@@ -35,8 +35,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parent.parent
-DRIVER = Path(__file__).resolve().with_name("fuzz_driver.py")
+from tests.conftest import ROOT, TESTS
+
+DRIVER = TESTS / "fuzz_driver.py"
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for one run of all the commands
 TIMEOUT = 150  # seconds for one run of all the commands; far more than a healthy run needs
 NOBODY = 65534

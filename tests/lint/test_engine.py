@@ -1,8 +1,7 @@
-"""``sessconf lint``: one snippet, the diagnostics it must produce (line, column, code)."""
+"""Lint (the engine): one snippet, the diagnostics it must produce (line, column, code); which files."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -169,51 +168,7 @@ def test_settings_refuse_to_regrade_an_error(write_repo: WriteRepo) -> None:
     assert found(root) == [("pyproject.toml", 5, 1, "SC012")]
 
 
-def test_cli_exit_codes_and_strict(run: Run, write_repo: WriteRepo) -> None:
-    root = write_repo(sessions={"acupinitial": ACUPINITIAL.replace("duration: 60", "duration: 62")})
-    assert run("lint", "--dir", root).exit_code == 0
-    assert run("lint", "--dir", root, "--strict").exit_code == 1
-    assert run("lint", "--dir", root, "--format", "yaml").exit_code == 2
-    assert run("lint", "--dir", root, root / "nope.yaml").exit_code == 2
-
-
-def test_cli_text_output(run: Run, write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = write_repo(sessions={"acupinitial": ACUPINITIAL.replace("[downtown,", "[downtwn,")})
-    monkeypatch.chdir(root)
-    result = run("lint")
-    assert result.exit_code == 1
-    assert result.output == (
-        "locations.yaml:1:1: warning SC304 location 'downtown' is not used by any session"
-        " (archive it (archived: true) or add it to a session)\n"
-        "sessions/acupinitial.yaml:4:13: error SC201 unknown location 'downtwn' (did you mean 'downtown'?)\n"
-        "Found 1 error and 1 warning in 3 files.\n"
-    )
-
-
-def test_cli_json_output(run: Run, write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = write_repo(sessions={"acupinitial": ACUPINITIAL.replace("duration: 60", "duration: 62")})
-    monkeypatch.chdir(root)
-    data = json.loads(run("lint", "--format", "json").output)
-    assert data["summary"] == {"files": 3, "errors": 0, "warnings": 1}
-    (diag,) = data["diagnostics"]
-    assert {k: diag[k] for k in ("path", "line", "column", "severity", "code")} == {
-        "path": "sessions/acupinitial.yaml",
-        "line": 6,
-        "column": 11,
-        "severity": "warning",
-        "code": "SC302",
-    }
-
-
-def test_rules_lists_every_code_with_whether_it_can_change(run: Run) -> None:
-    result = run("rules", "--format", "json")
-    rules = {r["code"]: r for r in json.loads(result.output)}
-    assert rules["SC201"]["changeable"] is False
-    assert rules["SC302"]["changeable"] is True
-    assert all(r["doc"] for r in rules.values())
-
-
-# -- which repository, which files (SPEC §3) ----------------------------------------------------
+# -- which files (SPEC §3) ------------------------------------------------------------------------
 
 
 def test_a_path_outside_the_repository_is_a_usage_error(run: Run, write_repo: WriteRepo) -> None:
@@ -245,78 +200,3 @@ def test_a_folder_of_the_repository_selects_its_files(write_repo: WriteRepo) -> 
         ("sessions/other.yaml", "SC201"),
         ("sessions/x.yml", "SC011"),
     ]
-
-
-@pytest.mark.parametrize("command", [["lint"], ["list"], ["diff"], ["new", "x"], ["archive", "x"]])
-def test_a_dir_that_does_not_exist_is_a_usage_error(run: Run, tmp_path: Path, command: list[str]) -> None:
-    result = run(*command, "--dir", tmp_path / "nonexistent")
-    assert result.exit_code == 2
-    assert "does not exist" in result.output
-    assert "No bookable sessions" not in result.output
-    assert "SC010" not in result.output
-
-
-def test_a_dir_that_is_a_file_is_a_usage_error(run: Run, write_repo: WriteRepo) -> None:
-    root = write_repo()
-    assert run("lint", "--dir", root / "locations.yaml").exit_code == 2
-    assert run("diff", "--detailed-exitcode", "--dir", root / "nonexistent").exit_code == 1  # as Terraform
-
-
-def test_the_repository_is_found_upward_and_paths_print_from_where_the_user_stands(
-    run: Run, write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = write_repo(sessions={"acupinitial": ACUPINITIAL.replace("[downtown,", "[downtwn,")})
-    monkeypatch.chdir(root / "sessions")
-    result = run("lint", "acupinitial.yaml")
-    assert result.exit_code == 1
-    assert result.output == (
-        "acupinitial.yaml:4:13: error SC201 unknown location 'downtwn' (did you mean 'downtown'?)\n"
-        "Found 1 error and 0 warnings in 1 file.\n"
-    )
-    whole = run("lint").output.splitlines()
-    assert whole[0].startswith("../locations.yaml:1:1: warning SC304")
-
-
-def test_without_a_repository_upward_the_working_directory_is_the_repository(
-    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "sessions").mkdir()  # no locations.yaml beside it: not a repository root
-    monkeypatch.chdir(tmp_path / "sessions")
-    result = run("lint")
-    assert result.exit_code == 1
-    assert result.output.splitlines()[:3] == [
-        "billing_items.yaml:1:1: error SC010 billing_items.yaml is missing; the repository must have it"
-        " (write {} in it for an empty catalogue)",
-        "locations.yaml:1:1: error SC010 locations.yaml is missing; the repository must have it"
-        " (write {} in it for an empty catalogue)",
-        "sessions:1:1: error SC010 the sessions/ folder is missing; the repository must have it"
-        " (create it, even if it holds no session yet)",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("body", "silenced"),
-    [
-        pytest.param("duration: 62  # sessconf: disable=SC302\n", True, id="after-the-value"),
-        pytest.param("# sessconf: disable=SC302\nduration: 62\n", True, id="on-the-line-before"),
-        pytest.param('"# sessconf: disable=SC302": 1\nduration: 62\n', False, id="a-key"),
-        pytest.param("duration: 62 #sessconf: disable=SC302\n", True, id="no-space-after-the-hash"),
-        pytest.param("description: '# sessconf: disable=SC302'\nduration: 62\n", False, id="quoted-text"),
-        pytest.param(
-            "description: >\n  x\n  # sessconf: disable=SC302\nduration: 62\n", False, id="folded-block"
-        ),
-        pytest.param(
-            "description: >\n  x\n# sessconf: disable=SC302\nduration: 62\n", True, id="after-a-block"
-        ),
-        pytest.param("description: a#sessconf:disable=SC302\nduration: 62\n", False, id="hash-inside-a-word"),
-    ],
-)
-def test_disable_comments_are_read_from_yaml_comments_only(
-    write_repo: WriteRepo, body: str, silenced: bool
-) -> None:
-    head = ACUPINITIAL.replace("description: Acupuncture initial assessment\n", "").replace(
-        "duration: 60\n", ""
-    )
-    root = write_repo(sessions={"acupinitial": head + body})
-    codes = [code for *_, code in found(root) if code == "SC302"]
-    assert codes == ([] if silenced else ["SC302"])

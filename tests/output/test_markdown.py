@@ -1,7 +1,7 @@
 """``sessconf diff --format markdown``: the plan as a pull-request comment (golden files).
 
 The goldens are in ``tests/golden/markdown/``; after a deliberate change of the rendering, rewrite
-them with ``SESSCONF_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_markdown_plan.py`` and read the
+them with ``SESSCONF_UPDATE_GOLDEN=1 .venv/bin/pytest tests/output/test_markdown.py`` and read the
 diff before committing it.
 """
 
@@ -22,11 +22,12 @@ from sessconf.plan.plan import Action, Change, Plan
 from sessconf.plan.state import BillingLineState, ConfigState, EntityKind, SessionState
 from sessconf.store import Store
 from sessconf.store.url import resolve
+from tests.conftest import TESTS
 from tests.plan_tools import big_edit, plan_of, review_plan, state
 from tests.plan_tools import session as session_state
 
 Run = Callable[..., Result]
-GOLDEN = Path(__file__).resolve().parent / "golden" / "markdown"
+GOLDEN = TESTS / "golden" / "markdown"
 TORONTO = ZoneInfo("America/Toronto")
 VANCOUVER = ZoneInfo("America/Vancouver")
 SLOT = datetime(2099, 3, 2, 10, 0, tzinfo=TORONTO)  # fixed and far ahead: the golden names dates

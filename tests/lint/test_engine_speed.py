@@ -1,14 +1,11 @@
 """What makes lint fast must not change what it finds: the forked loader, the session index,
-rules turned off by settings, lazy paths and the command line's garbage collector."""
+rules turned off by settings, lazy paths (the pool itself: ``speed/test_pool.py``; the
+collector: ``speed/test_gc.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import gc
-import os
 import shutil
-import textwrap
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -22,10 +19,6 @@ from sessconf.lint.context import LintContext
 from sessconf.lint.engine import lint
 from sessconf.repository.load import load_repository
 from sessconf.repository.model import Entry, Repository
-from sessconf.repository.pyproject import load_settings
-from sessconf.settings import Settings
-from sessconf.speed import gc as speed_gc
-from sessconf.speed.pool import ParallelMap
 from tests.conftest import ACUPINITIAL, WriteRepo
 
 Run = Callable[..., Result]
@@ -168,50 +161,6 @@ def test_the_lint_of_the_big_repository_finds_every_kind_of_problem(big_repo: Pa
     assert {"SC204", "SC302", "SC303", "SC305", "SC306", "SC307", "SC403"} <= codes
 
 
-def test_results_come_back_in_order_from_every_process() -> None:
-    items = list(range(3000))
-    done = ParallelMap(_slow_square, items, 3).results()
-    assert [value for value, _ in done] == [i * i for i in items]
-    assert len({pid for _, pid in done}) > 1  # the work was shared
-    assert ParallelMap(_slow_square, items[:10], 3).results() == [(i * i, os.getpid()) for i in range(10)]
-
-
-def _slow_square(value: int) -> tuple[int, int]:
-    time.sleep(0.0001)
-    return value * value, os.getpid()
-
-
-def test_a_failing_worker_is_reported() -> None:
-    parent = os.getpid()
-    with pytest.raises(RuntimeError, match="a loader worker failed"):
-        ParallelMap(lambda value: _fail_in_worker(value, parent), list(range(3000)), 2).results()
-
-
-def _fail_in_worker(value: int, parent: int) -> int:
-    time.sleep(0.0001)
-    if os.getpid() != parent:
-        raise ValueError("boom")
-    return value
-
-
-def test_a_failure_in_the_main_process_stops_the_workers() -> None:
-    parent = os.getpid()
-    mapping = ParallelMap(lambda value: _fail_in_parent(value, parent), list(range(3000)), 3)
-    assert len(mapping.workers) == 2
-    with pytest.raises(ValueError, match="boom"):
-        mapping.results()
-    for pid, _ in mapping.workers:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # reaped already
-
-
-def _fail_in_parent(value: int, parent: int) -> int:
-    time.sleep(0.0001)
-    if os.getpid() == parent:
-        raise ValueError("boom")
-    return value
-
-
 def test_session_paths_are_paths_when_asked_for(write_repo: WriteRepo) -> None:
     root = write_repo()
     repo = load_repository(root, jobs=1)
@@ -284,56 +233,3 @@ def test_every_code_of_the_checks_modules_has_its_check() -> None:
     }
     reported_elsewhere = {advice.YAML11_BOOLEAN.code, advice.USELESS_SUPPRESSION.code}
     assert {c.code.code for c in checks.all_checks()} == declared - reported_elsewhere
-
-
-# -- the command line ------------------------------------------------------------------------------
-
-
-def test_the_console_script_holds_the_collector_until_lint_has_loaded(
-    run: Run, write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert gc.isenabled()
-    seen: list[bool] = []
-
-    def load_settings_spy(root: Path) -> tuple[Settings, list[Diagnostic]]:
-        seen.append(gc.isenabled())
-        return load_settings(root)
-
-    monkeypatch.setattr("sessconf.repository.load.load_settings", load_settings_spy)
-    monkeypatch.setattr(speed_gc, "_console", False)
-    speed_gc.hold()
-    try:
-        assert not gc.isenabled()
-        assert run("lint", "--dir", write_repo()).exit_code == 0
-    finally:
-        speed_gc.release()
-    assert seen == [False]
-    assert gc.isenabled()
-    assert speed_gc._kept == []  # only the console script keeps the result until it exits
-
-
-def test_other_commands_turn_the_collector_back_on(run: Run) -> None:
-    speed_gc.hold()
-    try:
-        assert run("rules").exit_code == 0
-        assert gc.isenabled()
-    finally:
-        speed_gc.release()
-    assert gc.isenabled()
-
-
-def test_the_console_script_disables_pydantic_plugins(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    code = textwrap.dedent(
-        """
-        import os, sys
-        from sessconf.cli import main
-        sys.argv = ["sessconf", "rules"]
-        os._exit = lambda status: print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), status)
-        main.main()
-        """
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().endswith("__all__ 0")

@@ -19,8 +19,9 @@ import pytest
 from sessconf.diagnostics import Diagnostic
 from sessconf.lint.engine import lint
 from sessconf.yaml.read import parse_yaml
+from tests.conftest import TESTS
 
-BAD = Path(__file__).resolve().parent / "golden" / "bad"
+BAD = TESTS / "golden" / "bad"
 BASE = BAD / "_base"
 CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir() and p != BASE)
 

