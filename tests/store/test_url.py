@@ -47,7 +47,7 @@ def test_unusable_sqlite_path_is_one_sentence(
 ) -> None:
     root = write_repo()
     path, words = _bad_paths(tmp_path)[kind]
-    args = [
+    args: list[str | Path] = [
         command,
         "--dir",
         root,
