@@ -372,6 +372,11 @@ def check_sqlite_file(path: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
         kind = _file_kind(info.st_mode)
         raise StoreError(f"the SQLite store path {shown} is {kind}, not a database file", hint)
+    if not os.access(path, os.R_OK):  # SQLite would only say "unable to open database file"
+        raise StoreError(
+            f"cannot read the SQLite store {shown}: permission denied",
+            "make the file readable (and writable, to apply) by the user that runs sessconf",
+        )
 
 
 def _file_kind(mode: int) -> str:
