@@ -25,6 +25,7 @@ from sessconf.model import (
     _COLOR,
     NAME_MAX,
     NAME_RE,
+    TIMEZONE_MAX,
     BillingItem,
     BillingLine,
     Location,
@@ -57,7 +58,13 @@ _COLOR_SCHEMA: JsonSchemaValue = {
     "patternErrorMessage": 'a colour such as "#0f766e" or "#0f7"',
     "examples": ["#0f766e"],
 }
-_TIMEZONE: JsonSchemaValue = {"type": "string", "examples": ["America/Toronto", "America/Vancouver"]}
+# what check_timezone accepts before asking the tz database (an area, or UTC alone)
+_TIMEZONE: JsonSchemaValue = {
+    "type": "string",
+    "maxLength": TIMEZONE_MAX,
+    "pattern": "^(UTC|[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)+)$",
+    "examples": ["America/Toronto", "America/Vancouver"],
+}
 # YAML numbers with a fraction are read as exact decimals, so a price may be a number too. The
 # highest price is all nines (99999999.99), so "at most 8 digits before the point, leading zeros
 # aside" is exactly "at most MAX_PRICE".
