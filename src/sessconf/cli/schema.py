@@ -13,7 +13,8 @@ from sessconf.cli.options import dir_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
-    help="Write session.schema.json, locations.schema.json and billing_items.schema.json into DIR.",
+    help="Write session.schema.json, presets.schema.json, locations.schema.json and "
+    "billing_items.schema.json into DIR.",
 )
 @dir_option
 def command(out: Path | None, root: Path) -> int:

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -262,22 +263,35 @@ def create_session(root: Path, session: SessionState) -> NewSession:
     file is refused when it has errors, or when it causes errors elsewhere (a name another session
     keeps as a previous name); its warnings are reported and the file is written.
     """
-    from sessconf.lint.engine import LintResult, lint
     from sessconf.operations.documents import session_document
 
-    problem = name_problem(session.name)
+    return _create(root, session.name, lambda: session_document(session).encode("utf-8"))
+
+
+def create_extending_session(root: Path, name: str, preset: str, fields: dict[str, object]) -> NewSession:
+    """Write ``sessions/NAME.yaml`` extending ``preset`` with ``fields`` (session fields, plain
+    values), unless lint would reject it (see :func:`create_session`)."""
+    from sessconf.operations.documents import extending_document
+
+    return _create(root, name, lambda: extending_document(name, preset, fields).encode("utf-8"))
+
+
+def _create(root: Path, name: str, document: Callable[[], bytes]) -> NewSession:
+    from sessconf.lint.engine import LintResult, lint
+
+    problem = name_problem(name)
     if problem is not None:
         raise SessconfError(problem)
     root = root.resolve()
     folder = root / SESSIONS_DIR
     if not folder.is_dir():
         raise SessconfError(f"{folder} is not a folder", "is --dir the config repository?")
-    path = folder / f"{session.name}.yaml"
+    path = folder / f"{name}.yaml"
     if path.exists():
         raise RefusedError(
-            f"the session '{session.name}' exists already ({path})", "edit that file, or choose another name"
+            f"the session '{name}' exists already ({path})", "edit that file, or choose another name"
         )
-    data = session_document(session).encode("utf-8")
+    data = document()
     result = lint(root, overlay={path: data})
     own = [d for d in result.diagnostics if d.path == path]
     elsewhere = [d for d in result.diagnostics if d.path != path and d.severity is Severity.ERROR]
