@@ -184,7 +184,7 @@ def test_show_resolved_names_where_each_field_comes_from(
     assert data["presets"] == ["massage-video", "massage"]
     assert data["fields"]["locations"] == {
         "value": ["downtown", "westside"],
-        "from": {"path": f"{rel}/presets.yaml", "line": 3, "column": 14, "preset": "massage"},
+        "from": {"path": f"{rel}/presets.yaml", "line": 3, "column": 3, "preset": "massage"},
     }
     assert data["fields"]["archived"] == {"value": False, "from": None}
     missing = run("show", "nobody", "--resolved", "--dir", root)

@@ -404,16 +404,18 @@ def used_by(names: tuple[str, ...]) -> str:
 
 
 def sources(entry: Entry[Session], session_path: Path) -> Mapping[str, tuple[Path, Pos] | None]:
-    """Where each field of a resolved session comes from: its file and line, or None for a
-    default (``sessconf show NAME --resolved``)."""
+    """Where each field of a resolved session is written (the position of its key), or None for
+    a default (``sessconf show NAME --resolved``)."""
     inherits = entry.inherits
     out: dict[str, tuple[Path, Pos] | None] = {}
     smap = entry.source_map_or_read()
     for name in FIELDS:
         if inherits is not None and name in inherits.fields:
-            out[name] = inherits.preset.where((name,))
+            preset = inherits.preset
+            file = preset.file
+            out[name] = (file.path, file.source_map.key((preset.origin[name], name)))
         elif (name,) in smap.values:
-            out[name] = (session_path, smap.value((name,)))
+            out[name] = (session_path, smap.key((name,)))
         else:
             out[name] = None
     return out
