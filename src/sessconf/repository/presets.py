@@ -80,6 +80,7 @@ class Presets:
     field_problems: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     readable: bool = True  # False: the file could not be read; extends are then not checked
+    invalid: set[str] = field(default_factory=set)  # ids written, but not as a preset (reported)
     digest: str = ""  # of the file's bytes: the presets' part of a cache key
 
     def inheritance(self, preset: str, mask: int) -> Inherits | None:
@@ -136,6 +137,8 @@ def load_presets(root: Path, limit: int) -> Presets | None:
         preset = _read_preset(presets, key, value)
         if preset is not None:
             presets.by_name[key] = preset
+        else:
+            presets.invalid.add(key)
     _resolve_chains(presets)
     return presets
 
@@ -223,7 +226,7 @@ def _resolve_chains(presets: Presets) -> None:
     by_name, smap, path = presets.by_name, presets.source_map, presets.path
     reported_cycles: set[frozenset[str]] = set()
     for preset in by_name.values():
-        if preset.extends is not None and preset.extends not in by_name:
+        if preset.extends is not None and preset.extends not in by_name.keys() | presets.invalid:
             presets.problems.append(
                 UNKNOWN_PRESET.at(
                     path,
@@ -305,7 +308,7 @@ def resolve_session(
         return Resolution(own, None, 0, _NOTHING, True)
     preset = presets.by_name.get(wanted) if presets is not None else None
     if preset is None:
-        if presets is None or presets.readable:
+        if presets is None or (presets.readable and wanted not in presets.invalid):
             hint = (
                 did_you_mean(wanted, presets.by_name) if presets is not None and presets.by_name else None
             ) or f"define it in {PRESETS_FILE}"
