@@ -221,6 +221,18 @@ def test_archive_edits_only_the_session_file(write_repo: WriteRepo, run: Run) ->
     assert load_repository(root).sessions["rmt60"].model.archived
 
 
+def test_unarchive_overrides_an_archived_preset_in_the_session_file(write_repo: WriteRepo, run: Run) -> None:
+    old = RMT60.replace("rmt60", "old").replace("extends: massage", "extends: retired")
+    root = massage_repo(write_repo, PRESETS + "retired:\n  extends: massage\n  archived: true\n", old=old)
+    assert load_repository(root).sessions["old"].model.archived
+    result = run("unarchive", "old", "--dir", root)
+    assert result.exit_code == 0, result.output
+    assert (root / "sessions" / "old.yaml").read_text().endswith("archived: false\n")
+    assert not load_repository(root).sessions["old"].model.archived
+    again = run("unarchive", "old", "--dir", root)
+    assert "already bookable" in again.output
+
+
 def apply(run: Run, root: Path, url: str) -> None:
     result = run("apply", "--dir", root, "--store", url, "--yes")
     assert result.exit_code == 0, result.output

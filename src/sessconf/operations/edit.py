@@ -144,8 +144,9 @@ def session_path(root: Path, name: str) -> Path:
 def set_archived(root: Path, name: str, archived: bool) -> Edit:
     """Set (``archived=True``) or clear the ``archived`` key of a session file, changing nothing else.
 
-    Clearing writes ``archived: false`` where the key is present; a session that is already as
-    asked is left alone (``changed`` is false).
+    Clearing writes ``archived: false`` where the key is present, or where the session inherits
+    ``archived: true`` from its presets; a session that is already as asked is left alone
+    (``changed`` is false). Presets are never edited: the session's own key overrides them.
     """
     path = session_path(root, name)
     try:
@@ -161,7 +162,8 @@ def set_archived(root: Path, name: str, archived: bool) -> Edit:
         )
     data: dict[str, object] = doc.data
     present = "archived" in data
-    if data.get("archived", False) is archived or (not archived and not present):
+    current = data["archived"] if present else _inherited_archived(root, data.get("extends"))
+    if current is archived:
         return Edit(path, changed=False)
 
     bom = raw.startswith(_BOM)
@@ -172,7 +174,7 @@ def set_archived(root: Path, name: str, archived: bool) -> Edit:
     if present:
         _replace_value(lines, doc.source_map, data.get("archived"), archived, path)
     else:
-        _append(lines, doc.source_map, data, path)
+        _append(lines, doc.source_map, data, path, archived)
 
     new_text = "".join(content + end for content, end in lines)
     new_raw = (_BOM if bom else b"") + new_text.encode("utf-8")
@@ -218,7 +220,21 @@ def _replace_value(
     )
 
 
-def _append(lines: list[tuple[str, str]], smap: SourceMap, data: dict[str, object], path: Path) -> None:
+def _inherited_archived(root: Path, extends: object) -> bool:
+    """Whether a session that does not write ``archived`` is archived: by its presets, if any."""
+    if not isinstance(extends, str):
+        return False
+    from sessconf.repository.presets import load_presets
+    from sessconf.repository.pyproject import load_settings
+
+    presets = load_presets(root.resolve(), load_settings(root.resolve())[0].max_file_size)
+    preset = presets.by_name.get(extends) if presets is not None else None
+    return preset is not None and preset.values.get("archived") is True
+
+
+def _append(
+    lines: list[tuple[str, str]], smap: SourceMap, data: dict[str, object], path: Path, archived: bool
+) -> None:
     first_key = next(iter(data), None)
     key_line, key_column = smap.key((first_key,)) if first_key is not None else (1, 1)
     if first_key is None or lines[key_line - 1][0][: key_column - 1].strip():
@@ -237,7 +253,7 @@ def _append(lines: list[tuple[str, str]], smap: SourceMap, data: dict[str, objec
             break
         if content and not content.startswith("#"):
             break
-    lines.insert(at, (" " * (key_column - 1) + "archived: true", newline))
+    lines.insert(at, (" " * (key_column - 1) + f"archived: {'true' if archived else 'false'}", newline))
 
 
 # -- new ---------------------------------------------------------------------------------------

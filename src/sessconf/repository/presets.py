@@ -82,14 +82,20 @@ class Presets:
     readable: bool = True  # False: the file could not be read; extends are then not checked
     invalid: set[str] = field(default_factory=set)  # ids written, but not as a preset (reported)
     digest: str = ""  # of the file's bytes: the presets' part of a cache key
+    _inheritances: dict[tuple[str, int], Inherits] = field(default_factory=dict, repr=False)
 
     def inheritance(self, preset: str, mask: int) -> Inherits | None:
-        """What a session that extends ``preset`` inherited, from the worker's mask of fields."""
+        """What a session that extends ``preset`` inherited, from the worker's mask of fields
+        (one value shared by the sessions that inherit the same fields of the same preset)."""
+        known = self._inheritances.get((preset, mask))
+        if known is not None:
+            return known
         found = self.by_name.get(preset)
         if found is None:
             return None
         fields = frozenset(name for name in FIELDS if mask & _BIT[name])
-        return Inherits(found, fields)
+        made = self._inheritances[preset, mask] = Inherits(found, fields)
+        return made
 
 
 class Inherits(NamedTuple):
