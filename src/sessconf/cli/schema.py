@@ -14,7 +14,8 @@ from sessconf.cli.options import dir_option, output_path
     "--out",
     type=click.Path(file_okay=False, dir_okay=True),
     callback=output_path,
-    help="Write session.schema.json, locations.schema.json and billing_items.schema.json into DIR.",
+    help="Write session.schema.json, presets.schema.json, locations.schema.json and "
+    "billing_items.schema.json into DIR.",
 )
 @dir_option
 def command(out: Path | None, root: Path) -> int:

@@ -11,14 +11,29 @@ from sessconf.cli.options import dir_option, format_option, open_store, output_c
 
 @click.command("show")
 @click.argument("name")
+@click.option(
+    "--resolved",
+    is_flag=True,
+    help="Show the session of the repository instead, its presets resolved, and where each field "
+    "comes from (presets.yaml:LINE or its own file).",
+)
 @format_option("text", "json")
 @dir_option
 @store_option
-def command(name: str, fmt: str, root: Path, store_flag: str | None) -> int:
+def command(name: str, resolved: bool, fmt: str, root: Path, store_flag: str | None) -> int:
     """Show a session as the store holds it: its fields, locations, billing items and prices, what
     one arrival charges, and how many appointments use it (so whether it can be deleted).
+
+    With --resolved, show the session as the repository writes it, its presets resolved (what
+    `sessconf diff` would compare with the store), with the file and line of each field.
     """
-    from sessconf.output.sessions import render_show
+    from sessconf.output.sessions import render_resolved, render_show
+
+    if resolved:
+        from sessconf.operations.resolved import resolved_session
+
+        click.echo(render_resolved(resolved_session(root, name), fmt, output_context()), nl=False)
+        return 0
     from sessconf.plan.view import UsageView, view_session
     from sessconf.repository.pyproject import load_settings
 

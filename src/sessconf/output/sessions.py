@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sessconf.diagnostics import count
 from sessconf.output import Context, Styles
 from sessconf.output.jsonfmt import dumps
 from sessconf.plan.state import SessionState, to_plain
 from sessconf.plan.view import SessionView, Which
+
+if TYPE_CHECKING:
+    from sessconf.operations.resolved import ResolvedSession
 
 _HEADERS = ("NAME", "DURATION", "DISCIPLINE", "LOCATIONS", "DESCRIPTION")
 _NONE = {"bookable": "No bookable sessions", "archived": "No archived sessions", "all": "No sessions"}
@@ -116,3 +121,47 @@ def _one_line(text: str) -> str:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+def render_resolved(view: ResolvedSession, fmt: str, ctx: Context) -> str:
+    """A resolved session of the repository, with where each field comes from."""
+    if fmt == "json":
+        return dumps(
+            {
+                "name": view.name,
+                "path": ctx.rel(view.path),
+                "extends": view.extends,
+                "presets": list(view.chain),
+                "fields": {
+                    f.name: {
+                        "value": f.value,
+                        "from": None
+                        if f.path is None or f.pos is None
+                        else {
+                            "path": ctx.rel(f.path),
+                            "line": f.pos[0],
+                            "column": f.pos[1],
+                            "preset": f.preset,
+                        },
+                    }
+                    for f in view.fields
+                },
+            }
+        )
+    from sessconf.output.text import value_text
+
+    styles = Styles(ctx.color)
+    head = f"session {view.name} ({ctx.rel(view.path)}"
+    head += f", extends {' → '.join(view.chain)})" if view.chain else ")"
+    rows = []
+    for f in view.fields:
+        if f.path is None or f.pos is None:
+            where = "(default)"
+        else:
+            where = f"{ctx.rel(f.path)}:{f.pos[0]}" + (f" ({f.preset})" if f.preset else "")
+        rows.append((f.name + ":", value_text(f.value), where))
+    key_width = max(len(key) for key, _, _ in rows)
+    value_width = max(len(value) for _, value, _ in rows)
+    lines = [styles.bold(head)]
+    lines += [f"  {key:<{key_width}} {value:<{value_width}}  {styles.dim(at)}" for key, value, at in rows]
+    return "\n".join(lines) + "\n"
