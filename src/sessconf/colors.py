@@ -3,13 +3,17 @@ no formula here is written by hand).
 
 Colours are ``#rrggbb`` text, as the model stores them. Results for a colour are memoised: a
 repository of thousands of sessions holds few distinct colours, and each is converted once.
+coloraide is imported on first use (it takes about 0.2 s): commands that show no colour advice
+never pay for it, and lint imports it while its workers load the session files (``warm_up``).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from coloraide import Color
+if TYPE_CHECKING:
+    from coloraide import Color
 
 # CIEDE2000 divides the lightness difference by S_L = 1 + 0.015 (L - 50)² / sqrt(20 + (L - 50)²),
 # at most 1.7474 (at L = 0 or 100): two colours whose CIELab lightness differs by more than this
@@ -20,7 +24,14 @@ MAX_LIGHTNESS_WEIGHT = 1.7474
 
 @lru_cache(maxsize=4096)
 def _color(hex_rgb: str) -> Color:
+    from coloraide import Color
+
     return Color(hex_rgb)
+
+
+def warm_up(background: str) -> None:
+    """Import the library and read ``background``: work that need not wait for the sessions."""
+    contrast(background, background)
 
 
 @lru_cache(maxsize=4096)

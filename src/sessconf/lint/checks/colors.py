@@ -41,7 +41,11 @@ def _bookable(ctx: LintContext) -> list[Entry[Session]]:
     return found
 
 
-@check(FAINT_COLOR)
+def _warm_up(ctx: LintContext) -> None:
+    colors.warm_up(ctx.repo.settings.calendar_background)
+
+
+@check(FAINT_COLOR, prepare=_warm_up)
 def faint_color(ctx: LintContext) -> Iterator[Diagnostic]:
     settings = ctx.repo.settings
     background, least = settings.calendar_background, settings.min_color_contrast
@@ -67,7 +71,7 @@ class _Closest:
         self.delta, self.other, self.location = delta, other, location
 
 
-@check(SIMILAR_COLORS)
+@check(SIMILAR_COLORS, prepare=_warm_up)
 def similar_colors(ctx: LintContext) -> Iterator[Diagnostic]:
     threshold = ctx.repo.settings.min_color_difference
     if threshold <= 0:
