@@ -49,5 +49,11 @@ def command(root: Path, store_flag: str | None, out: Path) -> int:
     if model.summary_line is None:
         click.echo(f"Lint found {model.lint_errors} errors: the page lists them; no plan was computed.")
         return 1
+    if model.drift is not None:
+        click.echo(
+            f"warning: the store was changed outside sessconf since the last apply "
+            f"({model.drift.applied_at} by {model.drift.actor}); this plan reverts those edits",
+            err=True,
+        )
     click.echo(model.summary_line)
     return 0

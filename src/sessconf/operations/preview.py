@@ -41,6 +41,22 @@ _RISK_TITLES = {
 }
 
 Where = Callable[[Path], str]  # a diagnostic's path as the page shows it
+CHARGES_MOVE = "charges change"  # an unchanged session whose billing items change price
+_TONES = {
+    "delete": "bad",
+    "archive": "bad",
+    "removed here": "bad",
+    "rename": "warn",
+    CHARGES_MOVE: "warn",
+    "create": "good",
+    "unarchive": "good",
+    "added here": "good",
+}
+
+
+def tone(action: str, *, blocked: bool = False) -> str:
+    """How a change reads at a glance (the page words it too: never colour alone)."""
+    return "bad" if blocked else _TONES.get(action, "plain")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +96,10 @@ class Card:
     def changed(self) -> bool:
         return self.action != "unchanged"
 
+    @property
+    def tone(self) -> str:
+        return tone(self.action)
+
 
 @dataclass(frozen=True, slots=True)
 class LocationView:
@@ -104,6 +124,10 @@ class ChangeRow:
     old_name: str | None
     fields: tuple[FieldChange, ...]
     warnings: tuple[str, ...]
+
+    @property
+    def tone(self) -> str:
+        return tone(self.action, blocked=self.blocked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +392,7 @@ def _action(change: Change | None, was: bool, will: bool) -> str:
         return "added here"
     if not will:
         return "removed here"
-    return change.action.value if change is not None else "update"  # charges moved with an item
+    return change.action.value if change is not None else CHARGES_MOVE
 
 
 def _side_by_side(
