@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sessconf.diagnostics import count
@@ -17,7 +18,13 @@ _HEADERS = ("NAME", "DURATION", "DISCIPLINE", "LOCATIONS", "DESCRIPTION")
 _NONE = {"bookable": "No bookable sessions", "archived": "No archived sessions", "all": "No sessions"}
 
 
-def render_list(sessions: list[SessionState], which: Which, fmt: str, ctx: Context) -> str:
+Swatch = Callable[[str], str]  # a colour as a block drawn in it (the command line makes one)
+
+
+def render_list(
+    sessions: list[SessionState], which: Which, fmt: str, ctx: Context, swatch: Swatch | None = None
+) -> str:
+    """The sessions as a table (``swatch``: draw each one's colour before its name)."""
     if fmt == "json":
         return dumps([to_plain(s) for s in sessions])
     if not sessions:
@@ -36,13 +43,17 @@ def render_list(sessions: list[SessionState], which: Which, fmt: str, ctx: Conte
     widths = [max(len(row[i]) for row in [_HEADERS, *rows]) for i in range(len(_HEADERS) - 1)]
     lines = [styles.bold(_row(_HEADERS, widths))]
     lines += [_row(row, widths) for row in rows]
+    if swatch is not None:
+        lines[0] = "   " + lines[0]
+        lines[1:] = [f"{swatch(s.color)} {line}" for s, line in zip(sessions, lines[1:], strict=True)]
     archived = sum(1 for s in sessions if s.archived)
     total = count(len(sessions), "session")
     lines.append(f"{total} ({archived} archived)" if which == "all" else total)
     return "\n".join(lines) + "\n"
 
 
-def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
+def render_show(view: SessionView, fmt: str, ctx: Context, swatch: Swatch | None = None) -> str:
+    """One session in full (``swatch``: draw its colour beside the ``#rrggbb``)."""
     if fmt == "json":
         return dumps(view.to_dict())
     styles = Styles(ctx.color)
@@ -50,7 +61,7 @@ def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
     fields = [
         ("description", _one_line(s.description)),
         ("discipline", s.discipline),
-        ("color", s.color),
+        ("color", s.color + (f" {swatch(s.color)}" if swatch is not None else "")),
         ("duration", f"{s.duration} minutes"),
         ("archived", _bool(s.archived)),
         ("previous_names", ", ".join(s.previous_names) or "(none)"),
