@@ -54,3 +54,38 @@ def test_the_main_job_lints_applies_and_lists_the_example_clinic(
     assert (clinic / "sessconf.db").is_file()
     assert "acupinitial" in outputs[-1]
     assert "acupcupping" not in outputs[-1]  # archived: listed with --archived or --all
+
+
+INSTALL_DOCS = [
+    "README.md",
+    "CHANGELOG.md",
+    "action.yml",
+    ".pre-commit-hooks.yaml",
+    ".github/workflows/sessconf.yml",
+    ".github/workflows/ci.yml",
+]
+
+
+@pytest.mark.parametrize("name", INSTALL_DOCS)
+def test_no_package_index_install_and_no_placeholder(name: str) -> None:
+    """sessconf is installed from its repository at a tag: no `sessconf==` from an index, no
+    `OWNER/` left to fill in, and every link to the repository is the one of `[project.urls]`."""
+    import re
+    import tomllib
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert "OWNER/" not in text
+    assert not re.search(r"sessconf\s*==", text)
+    for found in re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", text):
+        assert found == urls["Source"], found
+    for found in re.findall(r"uses: ([\w.-]+/sessconf)@", text):
+        assert f"https://github.com/{found}" == urls["Source"]
+
+
+def test_the_changelog_has_the_release_of_the_version() -> None:
+    from sessconf import __version__
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## [{__version__}]" in changelog
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
