@@ -89,3 +89,13 @@ def test_the_changelog_has_the_release_of_the_version() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"\n## [{__version__}]" in changelog
     assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
+
+
+def test_the_issue_url_comes_from_the_project_urls() -> None:
+    import tomllib
+
+    from sessconf import project_url
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    assert project_url("Issues") == urls["Issues"]
+    assert project_url("Source") == urls["Source"]

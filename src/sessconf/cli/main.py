@@ -114,15 +114,38 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
             return database_error.exit_code
         import traceback
 
-        click.echo(
-            _scrub(
-                f"sessconf: unexpected error (a bug in sessconf {__version__}; please report it)\n"
-                + traceback.format_exc()
-            ),
-            err=True,
-        )
+        click.echo(_scrub(bug_report(traceback.format_exc())), err=True)
         return EXIT_BUG
     return result if isinstance(result, int) else EXIT_OK
+
+
+def bug_report(trace: str) -> str:
+    """What an unexpected error prints: where to report it, what it ran on, and the traceback."""
+    from sessconf import project_url
+
+    return (
+        f"sessconf: unexpected error (a bug in sessconf {__version__}); please report it at "
+        f"{project_url('Issues')} with the versions and the traceback below\n"
+        f"  {versions()}\n{trace}"
+    )
+
+
+def versions() -> str:
+    """The versions a bug depends on, read from the installed metadata (nothing is imported)."""
+    import platform
+    import sqlite3
+    from importlib import metadata
+
+    def of(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"sessconf {__version__}, Python {platform.python_version()} ({platform.system()}), "
+        f"SQLAlchemy {of('SQLAlchemy')}, psycopg {of('psycopg')}, SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def _show_error(exc: SessconfError) -> None:
