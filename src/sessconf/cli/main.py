@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from sessconf import __version__
+from sessconf.cli.color import add_color_option, color_option
 from sessconf.errors import SessconfError, UsageError
 from sessconf.speed import gc
 
@@ -58,7 +59,7 @@ class SessconfGroup(click.Group):
         found = importlib.import_module(f"sessconf.cli.{module}")
         # a module may hold a pair of commands (archive/unarchive): `command_<name>` wins
         command: click.Command = getattr(found, f"command_{name}", None) or found.command
-        return command
+        return add_color_option(command)  # --color on every command (SPEC §4)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -171,6 +172,7 @@ def _scrub(text: str) -> str:
 
 @click.group(cls=SessconfGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sessconf")
+@color_option()
 def cli() -> None:
     """Clinic scheduling sessions as code: lint, plan and apply YAML to a store."""
 
