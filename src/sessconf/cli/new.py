@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import dir_option, output_context
 
 _BILLING = re.compile(r"(?P<item>[^:]+)(?::(?P<quantity>[0-9]+))?")
@@ -28,7 +29,14 @@ def _billing_item(
 @click.argument("name")
 @click.option("--description", required=True, help="What clients see, also in reminders.")
 @click.option("--discipline", required=True, help="Such as acupuncture; every location must offer it.")
-@click.option("--location", "locations", multiple=True, required=True, help="A location id (repeatable).")
+@click.option(
+    "--location",
+    "locations",
+    multiple=True,
+    required=True,
+    shell_complete=complete.locations,
+    help="A location id (repeatable).",
+)
 @click.option("--color", required=True, help='Calendar colour, #rgb or #rrggbb (quote it: "#0f766e").')
 @click.option("--duration", type=int, required=True, help="Default duration in minutes.")
 @click.option(
@@ -37,6 +45,7 @@ def _billing_item(
     multiple=True,
     metavar="CODE[:QTY]",
     callback=_billing_item,
+    shell_complete=complete.billing_items,
     help="A billing item charged on arrival, with a quantity (repeatable, in billing order).",
 )
 @click.option("--max-attendees", type=int, default=1, show_default=True, help="More than 1: a group session.")
