@@ -264,6 +264,7 @@ def create_session(root: Path, session: SessionState) -> NewSession:
     """
     from sessconf.lint.engine import LintResult, lint
     from sessconf.operations.documents import session_document
+    from sessconf.repository.json_schemas import SESSION_FILE, modeline
 
     problem = name_problem(session.name)
     if problem is not None:
@@ -277,7 +278,7 @@ def create_session(root: Path, session: SessionState) -> NewSession:
         raise RefusedError(
             f"the session '{session.name}' exists already ({path})", "edit that file, or choose another name"
         )
-    data = session_document(session).encode("utf-8")
+    data = (modeline(SESSION_FILE) + session_document(session)).encode("utf-8")
     result = lint(root, overlay={path: data})
     own = [d for d in result.diagnostics if d.path == path]
     elsewhere = [d for d in result.diagnostics if d.path != path and d.severity is Severity.ERROR]
