@@ -99,3 +99,22 @@ def test_the_issue_url_comes_from_the_project_urls() -> None:
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
     assert project_url("Issues") == urls["Issues"]
     assert project_url("Source") == urls["Source"]
+
+
+def test_the_vscode_settings_example_maps_each_file_kind_to_its_schema() -> None:
+    import fnmatch
+    import json
+    import re
+
+    section = (ROOT / "README.md").read_text().split("\n## Editor support\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```json\n(.*?)```", section, flags=re.DOTALL)
+    mapping = json.loads(block)["yaml.schemas"]
+    examples = {
+        "sessions/rmt60.yaml": "session",
+        "locations.yaml": "locations",
+        "billing_items.yaml": "billing_items",
+    }
+    for path, kind in examples.items():
+        (schema,) = [s for s, pattern in mapping.items() if fnmatch.fnmatch(path, pattern)]
+        assert schema == f"./schemas/{kind}.schema.json"
+        assert (ROOT / schema).is_file()

@@ -36,6 +36,7 @@ from sessconf.model import (
     to_price,
     unique,
 )
+from sessconf.repository.names import Names
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 SESSION_FILE = "session.schema.json"
@@ -67,19 +68,19 @@ _COLOR_SCHEMA: JsonSchemaValue = {
     "examples": ["#0f766e"],
 }
 _TIMEZONE: JsonSchemaValue = {"type": "string", "examples": ["America/Toronto", "America/Vancouver"]}
-# YAML numbers with a fraction are read as exact decimals, so a price may be a number too. The
-# highest price is all nines (99999999.99), so "at most 8 digits before the point, leading zeros
-# aside" is exactly "at most MAX_PRICE".
+# YAML numbers with a fraction are read as exact decimals, so a price may be a number too. One
+# schema for both types (not an anyOf), so that an editor says "a price such as ..." rather than
+# "Expected number": `pattern` constrains the strings, `minimum`/`maximum` the numbers. The highest
+# price is all nines (99999999.99), so "at most 8 digits before the point, leading zeros aside" is
+# exactly "at most MAX_PRICE".
 _PRICE_DIGITS = len(str(int(MAX_PRICE)))
 _PRICE: JsonSchemaValue = {
-    "anyOf": [
-        {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE)},
-        {
-            "type": "string",
-            "pattern": rf"^\s*\+?(?:0*\d{{1,{_PRICE_DIGITS}}}(?:\.\d{{0,2}})?|\.\d{{1,2}})\s*$",
-            "patternErrorMessage": f'a price such as "95.00", at most {MAX_PRICE}',
-        },
-    ],
+    "type": ["string", "number"],
+    "description": 'a price such as "95.00"',  # the field's own description, when it has one, wins
+    "pattern": rf"^\s*\+?(?:0*\d{{1,{_PRICE_DIGITS}}}(?:\.\d{{0,2}})?|\.\d{{1,2}})\s*$",
+    "patternErrorMessage": f'a price such as "95.00": at most {MAX_PRICE}, with at most 2 decimals',
+    "minimum": 0,
+    "maximum": float(MAX_PRICE),
     "examples": ["95.00"],
 }
 
@@ -160,8 +161,66 @@ def _catalogue(model: type[BaseModel], title: str, description: str) -> JsonSche
     }
 
 
-def file_schemas() -> dict[str, JsonSchemaValue]:
-    """The schema of each file kind, by file name: one session file and the two catalogues."""
+def _snippets(names: Names | None) -> dict[str, list[JsonSchemaValue]]:
+    """yaml-language-server's ``defaultSnippets``: a new file or entry with every required key.
+
+    Each tab stop is numbered once; the defaults are valid values (the repository's own names when
+    they are known), so that accepting every default gives an entry the schema accepts. A value
+    that starts with ``^`` is inserted as written (a number, or a colour that must stay quoted).
+    """
+    first = {
+        "location": names.locations[0] if names and names.locations else "downtown",
+        "discipline": names.disciplines[0] if names and names.disciplines else "acupuncture",
+        "code": names.billing_items[0] if names and names.billing_items else "initial-visit",
+    }
+    session = {
+        "name": "${1:newsession}",
+        "description": "${2:What clients see when they book}",
+        "discipline": f"${{3:{first['discipline']}}}",
+        "locations": [f"${{4:{first['location']}}}"],
+        "color": '^"${5:#0f766e}"',
+        "duration": "^${6:60}",
+        "billing_items": [f"${{7:{first['code']}}}"],
+    }
+    location = {
+        "name": "${1:Downtown Clinic}",
+        "timezone": "${2:America/Toronto}",
+        "disciplines": [f"${{3:{first['discipline']}}}"],
+        "address": "${4:120 King St W, Toronto}",
+    }
+    item = {"name": "${1:Initial assessment}", "kind": "${2|service,product|}", "price": '^"${3:95.00}"'}
+    return {
+        SESSION_FILE: [
+            {"label": "session", "description": "A bookable session: the required keys", "body": session}
+        ],
+        LOCATIONS_FILE: [{"label": "location", "description": "A location's keys", "body": location}],
+        BILLING_FILE: [{"label": "billing item", "description": "A billing item's keys", "body": item}],
+    }
+
+
+def _name_enum(schema: JsonSchemaValue, values: tuple[str, ...], what: str) -> None:
+    """Offer the repository's names (editors complete an ``enum``), and say where they come from."""
+    if values:
+        schema["enum"] = list(values)
+        schema["errorMessage"] = f"not {what} of this repository (regenerate the schemas after changing it)"
+
+
+def _with_names(session_file: JsonSchemaValue, names: Names) -> None:
+    properties = session_file["properties"]
+    _name_enum(properties["locations"]["items"], names.locations, "a location id")
+    _name_enum(properties["discipline"], names.disciplines, "a discipline offered at a location")
+    code, line = session_file["definitions"]["BillingLine"]["anyOf"]
+    _name_enum(code, names.billing_items, "a billing code")
+    _name_enum(line["properties"]["item"], names.billing_items, "a billing code")
+
+
+def file_schemas(names: Names | None = None) -> dict[str, JsonSchemaValue]:
+    """The schema of each file kind, by file name: one session file and the two catalogues.
+
+    With ``names`` (a repository's, see ``repository.names``), the session schema lists its
+    location ids, disciplines and billing codes: editors complete them and underline others, until
+    the catalogues change and the schemas are written again (``sessconf schema --names``).
+    """
     session = _model_schema(Session)
     session_file = {
         "$schema": DRAFT_07,
@@ -173,7 +232,10 @@ def file_schemas() -> dict[str, JsonSchemaValue]:
         },
         "definitions": session.get("definitions", {}),
     }
-    return {
+    if names is not None:
+        session_file["$comment"] = COMMENT.replace("--out schemas", "--names --out schemas")
+        _with_names(session_file, names)
+    schemas = {
         SESSION_FILE: session_file,
         LOCATIONS_FILE: _catalogue(
             Location,
@@ -187,6 +249,11 @@ def file_schemas() -> dict[str, JsonSchemaValue]:
             "({} when there is none).",
         ),
     }
+    snippets = _snippets(names)
+    session_file["defaultSnippets"] = snippets[SESSION_FILE]
+    for name, model in ((LOCATIONS_FILE, Location), (BILLING_FILE, BillingItem)):
+        schemas[name]["definitions"][model.__name__]["defaultSnippets"] = snippets[name]
+    return schemas
 
 
 def dumps(schema: JsonSchemaValue) -> str:
@@ -194,11 +261,11 @@ def dumps(schema: JsonSchemaValue) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schemas(folder: Path) -> list[Path]:
+def write_schemas(folder: Path, names: Names | None = None) -> list[Path]:
     """Write every schema file into ``folder`` (created if needed); return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, schema in file_schemas().items():
+    for name, schema in file_schemas(names).items():
         path = folder / name
         path.write_text(dumps(schema), encoding="utf-8", newline="\n")
         written.append(path)
@@ -208,7 +275,7 @@ def write_schemas(folder: Path) -> list[Path]:
 # Keywords of 2019-09 and 2020-12 that draft-07 has no equivalent for: generating one is a bug.
 _UNSUPPORTED = {"$anchor", "$dynamicRef", "$dynamicAnchor", "unevaluatedProperties", "unevaluatedItems"}
 # Keywords whose values are data, not schemas.
-_DATA = {"default", "const", "enum", "examples"}
+_DATA = {"default", "const", "enum", "examples", "defaultSnippets"}
 
 
 def to_draft07(schema: Any) -> Any:
