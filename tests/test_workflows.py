@@ -113,7 +113,7 @@ def test_the_readme_example_workflow_passes_actionlint(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     # the action taken from this repository: then actionlint checks the inputs the example uses
     shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
-    (workflows / "sessconf.yml").write_text(example.replace("OWNER/sessconf@v0.1.0", "./"))
+    (workflows / "sessconf.yml").write_text(example.replace("sessconf/sessconf@v0.1.0", "./"))
     done = run_actionlint([workflows / "sessconf.yml"], tmp_path)
     assert done.returncode == 0, f"actionlint found problems:\n{done.stdout}{done.stderr}"
 
@@ -382,7 +382,7 @@ def runner(clinic: Path, tmp_path: Path) -> Runner:
         wrapper = bin_dir / name
         wrapper.write_text(f'#!/bin/sh\nexec {command or shlex.quote(sys.executable)} "$@"\n')
         wrapper.chmod(0o755)
-    (temp / "sessconf-venv" / ".sessconf-spec").write_text(str(ROOT))  # installed from the action
+    (temp / "sessconf-venv" / ".sessconf-spec").write_text(f"{ROOT}[postgresql]")  # from the action
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pull_request("clinic/config")))
     env = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sessconf.output import Context, markdown
 from sessconf.plan.plan import Plan
-from tests.plan_tools import plan_of, session, state
 from tests.output.test_markdown import check_golden
+from tests.plan_tools import plan_of, session, state
 
 
 def colour_plan() -> Plan:

@@ -103,17 +103,23 @@ INVALID = {
     "no-name": (LOCATIONS_FILE, edit(LOCATIONS, "  name: Westside Clinic\n", ""), [("westside", "required")]),
     "bad-id": (LOCATIONS_FILE, "Downtown:\n  name: D\n  timezone: UTC\n", [("", "pattern")]),
     "a-list": (LOCATIONS_FILE, "- downtown\n", [("", "type")]),
-    "3-decimals": (BILLING_FILE, edit(BILLING, '"4.50"', '"4.505"'), [("needles/price", "anyOf")]),
-    "negative": (BILLING_FILE, edit(BILLING, '"4.50"', "-1"), [("needles/price", "anyOf")]),
+    "3-decimals": (BILLING_FILE, edit(BILLING, '"4.50"', '"4.505"'), [("needles/price", "pattern")]),
+    "negative": (BILLING_FILE, edit(BILLING, '"4.50"', "-1"), [("needles/price", "minimum")]),
+    "not-a-price": (BILLING_FILE, edit(BILLING, '"4.50"', "abc"), [("needles/price", "pattern")]),
+    "a-boolean-price": (BILLING_FILE, edit(BILLING, '"4.50"', "true"), [("needles/price", "type")]),
     "bad-kind": (BILLING_FILE, edit(BILLING, "kind: product", "kind: gadget"), [("needles/kind", "enum")]),
     # What the store cannot hold (sessconf.limits), as lint says too.
     "huge-price": (
         BILLING_FILE,
         edit(BILLING, '"4.50"', '"99999999999999999999.00"'),
-        [("needles/price", "anyOf")],
+        [("needles/price", "pattern")],
     ),
-    "price-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', '"100000000.00"'), [("needles/price", "anyOf")]),
-    "number-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', "100000000"), [("needles/price", "anyOf")]),
+    "price-over-max": (
+        BILLING_FILE,
+        edit(BILLING, '"4.50"', '"100000000.00"'),
+        [("needles/price", "pattern")],
+    ),
+    "number-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', "100000000"), [("needles/price", "maximum")]),
     "huge-quantity": (SESSION_FILE, edit(SESSION, "ty: 2", f"ty: {10**22}"), [("billing_items/1", "anyOf")]),
     "quantity-over-max": (SESSION_FILE, edit(SESSION, "ty: 2", "ty: 10001"), [("billing_items/1", "anyOf")]),
     # presets.yaml, and a session that extends one of its presets

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import dir_option, format_option, open_store, output_context, store_option
 
 
 @click.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete.sessions)
 @click.option(
     "--resolved",
     is_flag=True,

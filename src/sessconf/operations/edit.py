@@ -368,6 +368,7 @@ def create_extending_session(root: Path, name: str, preset: str, fields: dict[st
 
 def _create(root: Path, name: str, document: Callable[[], bytes]) -> NewSession:
     from sessconf.lint.engine import LintResult, lint
+    from sessconf.repository.json_schemas import SESSION_FILE, modeline
 
     problem = name_problem(name)
     if problem is not None:
@@ -386,7 +387,7 @@ def _create(root: Path, name: str, document: Callable[[], bytes]) -> NewSession:
         raise RefusedError(
             f"the session '{name}' exists already ({path})", "edit that file, or choose another name"
         )
-    data = document()
+    data = modeline(SESSION_FILE).encode("utf-8") + document()
     result = lint(root, overlay={path: data})
     own = [d for d in result.diagnostics if d.path == path]
     elsewhere = [d for d in result.diagnostics if d.path != path and d.severity is Severity.ERROR]

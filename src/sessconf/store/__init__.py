@@ -181,10 +181,11 @@ class Store:
 
 def _read_snapshot(conn: Connection, status: SchemaStatus) -> Snapshot:
     from sessconf.store.errors import DamagedStoreError
+    from sessconf.store.migrate import has_usage_views
     from sessconf.store.read import read_snapshot
 
     try:
-        return read_snapshot(conn, status)
+        return read_snapshot(conn, status, usage_views=has_usage_views(status))
     except KeyError:  # a row's id that no row has: SQLite enforces foreign keys only where asked
         raise DamagedStoreError(
             "is damaged: a row refers to a session, location or billing item it does not hold "

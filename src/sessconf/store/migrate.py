@@ -143,10 +143,43 @@ def _alter_postgresql_appointments_and_charges(conn: Connection) -> None:
         conn.execute(AddConstraint(named[name]))
 
 
+def _usage_views(conn: Connection) -> None:
+    """The counts-only views that the read-only role of pull-request plans reads (SPEC §7).
+
+    On SQLite a view that names a dropped table breaks ``ALTER TABLE ... RENAME`` of any table: a
+    later migration that rebuilds appointments (as migration 2 does) drops these views first and
+    creates them again after.
+    """
+    if conn.dialect.name == "sqlite":
+        now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"  # start_utc is written 'YYYY-MM-DD HH:MM:SS.ffffff'
+    else:
+        now = "(now() AT TIME ZONE 'UTC')"
+    usage, slots = tables.USAGE_VIEWS
+    conn.exec_driver_sql(
+        f"CREATE VIEW {usage} AS SELECT session_id, location_id, COUNT(*) AS appointments, "
+        f"SUM(CASE WHEN status = 'booked' AND start_utc > {now} THEN 1 ELSE 0 END) AS future_booked, "
+        "MIN(start_utc) AS first_start, MAX(start_utc) AS last_start "
+        "FROM appointments GROUP BY session_id, location_id"
+    )
+    conn.exec_driver_sql(
+        f"CREATE VIEW {slots} AS SELECT session_id, location_id, attendees, COUNT(*) AS slots FROM ("
+        "SELECT session_id, location_id, COUNT(*) AS attendees FROM appointments "
+        f"WHERE status <> 'cancelled' AND start_utc > {now} GROUP BY session_id, location_id, start_utc"
+        ") AS filled WHERE attendees > 1 GROUP BY session_id, location_id, attendees"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "no-shows, reversing charges and the store's rules as triggers", _lifecycle_and_rules),
+    Migration(3, "the counts-only usage views of the read-only role", _usage_views),
 )
+
+
+def has_usage_views(status: SchemaStatus) -> bool:
+    """Whether a store at this schema has the usage views (older ones are read from the tables)."""
+    added = next((m.version for m in MIGRATIONS if m.upgrade is _usage_views), None)
+    return added is not None and status.version >= added
 
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql import column, table
 
 from sessconf import limits
 
@@ -255,3 +256,34 @@ V1_CHARGES = Table(
     Index("charges_client", "client"),
     Index("charges_appointment", "appointment_id"),
 )
+
+
+# -- the usage views (SPEC §7) ------------------------------------------------------------------
+# What the read-only role that plans pull requests reads instead of appointments: counts (and the
+# first and last day used), never clients or appointment ids. Views run with their owner's
+# rights, so a role granted SELECT on them reads nothing of the tables beneath. Created by the
+# migration "the counts-only usage views"; declared here as plain table clauses (not in
+# `metadata`: create_all must not make them tables). "Future" is the database's clock.
+
+appointment_usage = table(
+    "appointment_usage",
+    column("session_id", Id),
+    column("location_id", Id),
+    column("appointments", BigInteger),  # any status, any date
+    column("future_booked", BigInteger),  # booked, starting after now
+    column("first_start", DateTime),
+    column("last_start", DateTime),
+)
+
+# Future slots (one session, location and start) and how many appointments hold each (cancelled
+# ones not counted): `slots` slots hold `attendees` each. Only slots of more than one attendee
+# matter (a lowered max_attendees is at least 1).
+appointment_slot_usage = table(
+    "appointment_slot_usage",
+    column("session_id", Id),
+    column("location_id", Id),
+    column("attendees", BigInteger),
+    column("slots", BigInteger),
+)
+
+USAGE_VIEWS = (appointment_usage.name, appointment_slot_usage.name)
