@@ -38,7 +38,7 @@ class Review:
     report: LintResult
     desired: ConfigState | None = None
     plan: Plan | None = None
-    snapshot: Snapshot | None = None  # the store as read, when a plan was computed
+    snapshot: Snapshot | None = None  # what the plan was computed from
 
     @property
     def repository(self) -> Repository:
