@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import click
+import pytest
 
 from sessconf.cli.docs import render_reference
 from sessconf.cli.main import ALIASES, cli
@@ -36,6 +38,20 @@ def test_the_documented_command_writes_the_reference() -> None:
         [sys.executable, "-m", "sessconf.cli.docs"], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout == REFERENCE.read_text(encoding="utf-8"), REGENERATE
+
+
+@pytest.mark.parametrize("command", [[], ["appointments", "book"]], ids=["sessconf", "a-subcommand"])
+def test_a_section_is_what_help_prints_on_a_terminal(command: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sessconf", *command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},  # wide: click's help stops at 80 columns
+    )
+    title = " ".join(["sessconf", *command])
+    section = REFERENCE.read_text(encoding="utf-8").split(f"## `{title}`\n", 1)[1]
+    assert section.split("```text\n", 1)[1].split("\n```", 1)[0] == done.stdout.rstrip("\n")
 
 
 def test_every_command_and_option_is_in_the_reference() -> None:

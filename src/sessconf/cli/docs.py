@@ -10,8 +10,9 @@ import click
 
 from sessconf.cli.main import ALIASES, cli
 
-# Fixed so the file does not depend on the terminal that wrote it.
-WIDTH = 100
+# Fixed so the file does not depend on the terminal that wrote it: what click prints on any
+# terminal of 80 columns or more (its help is at most 80 columns, less a margin of 2).
+WIDTH = 78
 
 HEADER = """\
 # Command-line reference
@@ -47,8 +48,9 @@ def _sections(command: click.Command, ctx: click.Context) -> list[str]:
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    return click.Context(
-        command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
+    """The context ``--help`` has: the command's own settings (``-h``), nothing parsed or run."""
+    return command.make_context(
+        name, [], parent=parent, resilient_parsing=True, terminal_width=WIDTH, max_content_width=WIDTH
     )
 
 
