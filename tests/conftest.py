@@ -60,7 +60,7 @@ def clinic(tmp_path: Path) -> Path:
     dest = tmp_path / "clinic"
     dest.mkdir()
     shutil.copytree(ROOT / "sessions", dest / "sessions")
-    for name in ("locations.yaml", "billing_items.yaml"):
+    for name in ("locations.yaml", "billing_items.yaml", "presets.yaml"):
         shutil.copy(ROOT / name, dest / name)
     settings = (ROOT / "pyproject.toml").read_text().split("[tool.sessconf]", 1)[1].split("\n[", 1)[0]
     (dest / "pyproject.toml").write_text("[tool.sessconf]" + settings)

@@ -49,7 +49,7 @@ def copy_clinic(dest: Path) -> Path:
     """A copy of the example clinic at the repository root (as the ``clinic`` fixture makes)."""
     dest.mkdir(parents=True)
     shutil.copytree(ROOT / "sessions", dest / "sessions")
-    for name in ("locations.yaml", "billing_items.yaml"):
+    for name in ("locations.yaml", "billing_items.yaml", "presets.yaml"):
         shutil.copy(ROOT / name, dest / name)
     settings = (ROOT / "pyproject.toml").read_text().split("[tool.sessconf]", 1)[1].split("\n[", 1)[0]
     (dest / "pyproject.toml").write_text("[tool.sessconf]" + settings)

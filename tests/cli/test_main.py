@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sessconf import __version__
+from sessconf import __version__, project_url
 from sessconf.errors import RefusedError
 
 Run = Callable[..., Result]
@@ -49,6 +49,15 @@ def test_a_bug_prints_unexpected_error_the_version_and_the_traceback(
     assert __version__ in result.output
     assert "Traceback" in result.output
     assert "KeyError: 'boom'" in result.output
+    # a way forward: where to report it, and what it ran on
+    assert f"please report it at {project_url('Issues')} " in result.output
+    import platform
+    from importlib import metadata
+
+    assert (
+        f"  sessconf {__version__}, Python {platform.python_version()} ({platform.system()}), "
+        f"SQLAlchemy {metadata.version('SQLAlchemy')}, psycopg {metadata.version('psycopg')}, SQLite "
+    ) in result.output
 
 
 def test_a_user_error_is_a_short_message_with_its_hint(

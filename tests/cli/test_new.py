@@ -51,6 +51,7 @@ def test_a_valid_session_is_written_as_hand_written_yaml(run: Run, repo: Path) -
     assert result.exit_code == 0, result.output
     assert result.output == "Wrote sessions/yoga.yaml.\n"
     assert (root / "sessions" / "yoga.yaml").read_text() == textwrap.dedent("""\
+        # yaml-language-server: $schema=../schemas/session.schema.json
         name: yoga
         description: "Yoga: beginners, 1:30 #1"
         discipline: acupuncture
@@ -75,22 +76,22 @@ def test_a_valid_session_is_written_as_hand_written_yaml(run: Run, repo: Path) -
     ("args", "expected"),
     [
         pytest.param(
-            ("--location", "downtwn"), "4:33: error SC201 unknown location 'downtwn'", id="unknown-location"
+            ("--location", "downtwn"), "5:33: error SC201 unknown location 'downtwn'", id="unknown-location"
         ),
-        pytest.param(("--color", "teal"), "5:8: error SC107", id="bad-colour"),
-        pytest.param(("--duration", "700"), "6:11: error SC108 duration 700 is out of range", id="duration"),
+        pytest.param(("--color", "teal"), "6:8: error SC107", id="bad-colour"),
+        pytest.param(("--duration", "700"), "7:11: error SC108 duration 700 is out of range", id="duration"),
         pytest.param(
-            ("--discipline", "physiotherapy"), "4:23: error SC204 location 'westside'", id="not-offered"
-        ),
-        pytest.param(
-            ("--billing-item", "nope"), "8:5: error SC202 unknown billing item 'nope'", id="unknown-item"
+            ("--discipline", "physiotherapy"), "5:23: error SC204 location 'westside'", id="not-offered"
         ),
         pytest.param(
-            ("--billing-item", "needles", "--billing-item", "needles"), "9:5: error SC", id="repeated"
+            ("--billing-item", "nope"), "9:5: error SC202 unknown billing item 'nope'", id="unknown-item"
         ),
-        pytest.param(("--billing-item", "needles:0"), "9:15: error SC108", id="quantity-zero"),
-        pytest.param(("--max-attendees", "0"), "7:16: error SC108 max_attendees 0", id="max-attendees"),
-        pytest.param(("--description", "   "), "2:14: error SC", id="blank-description"),
+        pytest.param(
+            ("--billing-item", "needles", "--billing-item", "needles"), "10:5: error SC", id="repeated"
+        ),
+        pytest.param(("--billing-item", "needles:0"), "10:15: error SC108", id="quantity-zero"),
+        pytest.param(("--max-attendees", "0"), "8:16: error SC108 max_attendees 0", id="max-attendees"),
+        pytest.param(("--description", "   "), "3:14: error SC", id="blank-description"),
     ],
 )
 def test_what_lint_rejects_is_not_written(run: Run, repo: Path, args: tuple[str, ...], expected: str) -> None:

@@ -221,13 +221,13 @@ def test_a_rule_turned_off_is_not_run(
 
 
 def test_every_code_of_the_checks_modules_has_its_check() -> None:
-    """The codes of cross-references, advice and reminders are found by checks over the loaded
+    """The codes of cross-references, advice, colours and reminders are found by checks over the loaded
     repository: each has one (but those that reading or suppressions report)."""
-    from sessconf.codes import advice, references, reminders
+    from sessconf.codes import advice, colors, references, reminders
 
     declared = {
         value.code
-        for module in (references, advice, reminders)
+        for module in (references, advice, colors, reminders)
         for value in vars(module).values()
         if isinstance(value, Code)
     }

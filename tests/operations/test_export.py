@@ -398,7 +398,10 @@ def test_a_missing_store_exports_an_empty_repository(run: Run, tmp_path: Path, s
     result = run("export", "--out", out, "--store", store_url)
     assert result.exit_code == 0, result.output
     assert "does not exist" in result.output
-    assert (out / "locations.yaml").read_text() == (out / "billing_items.yaml").read_text() == "{}\n"
+    for name in ("locations", "billing_items"):  # each with the modeline of its schema, written too
+        modeline = f"# yaml-language-server: $schema=schemas/{name}.schema.json\n"
+        assert (out / f"{name}.yaml").read_text() == modeline + "{}\n"
+        assert (out / "schemas" / f"{name}.schema.json").is_file()
     assert list((out / "sessions").iterdir()) == []
     assert not open_store(store_url, tmp_path).status().exists
 
@@ -418,12 +421,15 @@ def test_rows_that_would_not_lint_are_reported(
     result = run("export", "--out", out, "--store", store_url)
     assert result.exit_code == 1
     assert re.search(
-        r"sessions/acupinitial\.yaml:6:11: error SC\d+ duration 1000 is out of range", result.output
+        r"sessions/acupinitial\.yaml:7:11: error SC\d+ duration 1000 is out of range", result.output
     )
-    assert "locations.yaml:6:1: error SC104 'west/side' is not a valid name" in result.output
+    assert "locations.yaml:7:1: error SC104 'west/side' is not a valid name" in result.output
     assert (out / "sessions" / "acupinitial.yaml").read_text().splitlines()[
-        1
+        2
     ] == 'description: "  Needs: quotes  "'
+    first = (out / "sessions" / "acupinitial.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schemas/session.schema.json"
+    assert (out / "sessions" / "../schemas/session.schema.json").resolve().is_file()
 
 
 def test_a_session_name_that_is_no_file_name_is_reported(

@@ -81,6 +81,7 @@ def eventful(run: Run, clinic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     edit(sessions / "ndvirtual.yaml", "locations: [downtown, kitsilano]", "locations: [downtown]")
     edit(sessions / "pilatesclass.yaml", "max_attendees: 6", "max_attendees: 2")
     edit(sessions / "rmt60.yaml", "duration: 60", "duration: 75")
+    edit(sessions / "rmt30.yaml", 'color: "#b45309"', 'color: "#c2410c"')
     edit(clinic / "billing_items.yaml", 'price: "115.00"', 'price: "125.00"')
     (sessions / "introclass.yaml").write_text(
         "name: introclass\n"
@@ -121,7 +122,7 @@ def test_risky_changes_come_first_blocked_ones_with_their_fix(
         lines.index("#### 🗄️ To archive (1)"),
         lines.index("#### 🔁 To rename (1)"),
         lines.index("#### 💲 Charges on arrival"),
-        lines.index("<details><summary>Sessions: 1 to create, 2 to update</summary>"),
+        lines.index("<details><summary>Sessions: 1 to create, 3 to update</summary>"),
     ]
     assert sections == sorted(sections)  # risk first (SPEC §4), the rest folded per kind
     assert "keep it with `archived: true` in sessions/acupinitial.yaml instead of deleting it" in text

@@ -17,6 +17,7 @@ from sessconf.model import BillingItem, Location, Session
 from sessconf.repository.json_schemas import (
     BILLING_FILE,
     LOCATIONS_FILE,
+    PRESETS_FILE,
     SESSION_FILE,
     dumps,
     file_schemas,
@@ -33,6 +34,7 @@ REGENERATE = "run `sessconf schema --out schemas` at the repository root and com
 EXAMPLES = [
     (ROOT / "locations.yaml", LOCATIONS_FILE),
     (ROOT / "billing_items.yaml", BILLING_FILE),
+    (ROOT / "presets.yaml", PRESETS_FILE),
     *((path, SESSION_FILE) for path in sorted((ROOT / "sessions").glob("*.yaml"))),
 ]
 
@@ -101,19 +103,32 @@ INVALID = {
     "no-name": (LOCATIONS_FILE, edit(LOCATIONS, "  name: Westside Clinic\n", ""), [("westside", "required")]),
     "bad-id": (LOCATIONS_FILE, "Downtown:\n  name: D\n  timezone: UTC\n", [("", "pattern")]),
     "a-list": (LOCATIONS_FILE, "- downtown\n", [("", "type")]),
-    "3-decimals": (BILLING_FILE, edit(BILLING, '"4.50"', '"4.505"'), [("needles/price", "anyOf")]),
-    "negative": (BILLING_FILE, edit(BILLING, '"4.50"', "-1"), [("needles/price", "anyOf")]),
+    "3-decimals": (BILLING_FILE, edit(BILLING, '"4.50"', '"4.505"'), [("needles/price", "pattern")]),
+    "negative": (BILLING_FILE, edit(BILLING, '"4.50"', "-1"), [("needles/price", "minimum")]),
+    "not-a-price": (BILLING_FILE, edit(BILLING, '"4.50"', "abc"), [("needles/price", "pattern")]),
+    "a-boolean-price": (BILLING_FILE, edit(BILLING, '"4.50"', "true"), [("needles/price", "type")]),
     "bad-kind": (BILLING_FILE, edit(BILLING, "kind: product", "kind: gadget"), [("needles/kind", "enum")]),
     # What the store cannot hold (sessconf.limits), as lint says too.
     "huge-price": (
         BILLING_FILE,
         edit(BILLING, '"4.50"', '"99999999999999999999.00"'),
-        [("needles/price", "anyOf")],
+        [("needles/price", "pattern")],
     ),
-    "price-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', '"100000000.00"'), [("needles/price", "anyOf")]),
-    "number-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', "100000000"), [("needles/price", "anyOf")]),
+    "price-over-max": (
+        BILLING_FILE,
+        edit(BILLING, '"4.50"', '"100000000.00"'),
+        [("needles/price", "pattern")],
+    ),
+    "number-over-max": (BILLING_FILE, edit(BILLING, '"4.50"', "100000000"), [("needles/price", "maximum")]),
     "huge-quantity": (SESSION_FILE, edit(SESSION, "ty: 2", f"ty: {10**22}"), [("billing_items/1", "anyOf")]),
     "quantity-over-max": (SESSION_FILE, edit(SESSION, "ty: 2", "ty: 10001"), [("billing_items/1", "anyOf")]),
+    # presets.yaml, and a session that extends one of its presets
+    "preset-name": (PRESETS_FILE, "massage:\n  name: massage\n", [("massage", "additionalProperties")]),
+    "preset-typo": (PRESETS_FILE, "massage:\n  colour: red\n", [("massage", "additionalProperties")]),
+    "preset-bad-id": (PRESETS_FILE, "Massage:\n  duration: 60\n", [("", "pattern")]),
+    "preset-value": (PRESETS_FILE, "massage:\n  duration: 3\n", [("massage/duration", "minimum")]),
+    "extends-not-a-name": (SESSION_FILE, "name: rmt60\nextends: [massage]\n", [("extends", "type")]),
+    "no-extends-needs-all": (SESSION_FILE, "name: rmt60\nduration: 60\n", [("", "required")] * 4),
     "too-many-lines": (
         SESSION_FILE,
         edit(SESSION, "  - acup-initial\n", "".join(f"  - item-{i}\n" for i in range(100))),
@@ -166,7 +181,12 @@ def test_what_the_loader_accepts_the_schema_accepts(
     assert problems(schema_name, document) == []
 
 
-@pytest.mark.parametrize("name", [LOCATIONS_FILE, BILLING_FILE])
+def test_a_session_that_extends_a_preset_needs_only_its_name() -> None:
+    assert problems(SESSION_FILE, {"name": "rmt60", "extends": "massage"}) == []
+    assert problems(PRESETS_FILE, yaml.safe_load((ROOT / "presets.yaml").read_text())) == []
+
+
+@pytest.mark.parametrize("name", [LOCATIONS_FILE, BILLING_FILE, PRESETS_FILE])
 def test_empty_catalogue_is_valid(name: str) -> None:
     assert problems(name, {}) == []
     assert problems(name, None) == []  # an empty file
@@ -176,14 +196,16 @@ def test_schema_prints_every_schema_keyed_by_file_name(run: Run) -> None:
     result = run("schema")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == file_schemas()
-    assert list(json.loads(result.stdout)) == [SESSION_FILE, LOCATIONS_FILE, BILLING_FILE]
+    assert list(json.loads(result.stdout)) == [SESSION_FILE, LOCATIONS_FILE, BILLING_FILE, PRESETS_FILE]
 
 
 def test_schema_out_writes_the_committed_files(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "new" / "schemas"
     result = run("schema", "--out", out)
     assert result.exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted([SESSION_FILE, LOCATIONS_FILE, BILLING_FILE])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [SESSION_FILE, LOCATIONS_FILE, BILLING_FILE, PRESETS_FILE]
+    )
     for path in out.iterdir():
         assert path.read_text(encoding="utf-8") == dumps(file_schemas()[path.name])
         assert str(path) in result.stdout

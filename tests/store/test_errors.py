@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -273,3 +274,19 @@ def test_ctrl_c_waits_while_a_commit_runs_and_not_before() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     with pytest.raises(KeyboardInterrupt), _commit_window():
         os.kill(os.getpid(), signal.SIGINT)  # the window is not open: Ctrl-C interrupts
+
+
+# -- the light install (no sessconf[postgresql]) -----------------------------------------------------
+
+
+def test_a_postgresql_store_without_the_extra_names_it(
+    run: Callable[..., Result], clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` raises ImportError
+    for args in (["diff"], ["list"], ["migrate"], ["apply", "--yes"]):
+        result = run(*args, "--dir", clinic, "--store", "postgresql://u:S3cret@127.0.0.1/db")
+        assert result.exit_code == 1, (args, result.output)
+        assert "PostgreSQL support is not installed" in result.output
+        assert "sessconf[postgresql]" in result.output
+        assert "Traceback" not in result.output
+        assert "S3cret" not in result.output

@@ -117,12 +117,13 @@ def test_renames_keep_their_appointments(run: Run, clinic: Path, store_url: str)
     edit(
         clinic / "locations.yaml", "  address: 120 King", "  previous_names: [downtown]\n  address: 120 King"
     )
-    for path in (clinic / "sessions").glob("*.yaml"):
+    sessions_and_presets = [*(clinic / "sessions").glob("*.yaml"), clinic / "presets.yaml"]
+    for path in sessions_and_presets:
         path.write_text(
             path.read_text().replace("[downtown, ", "[central, ").replace("[downtown]", "[central]")
         )
     edit(clinic / "billing_items.yaml", "needles:\n", "needle-pack:\n  previous_names: [needles]\n")
-    for path in (clinic / "sessions").glob("*.yaml"):
+    for path in sessions_and_presets:
         path.write_text(path.read_text().replace("needles", "needle-pack"))
     _, data = diff_json(run, clinic, store_url)
     assert sorted(changes(data)) == [
