@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -309,10 +308,8 @@ def test_a_breached_bound_stops_rendering_that_template(write_repo: WriteRepo) -
     sessions = {f"s{i:03d}": session(f"Massage number {i}", f"s{i:03d}") for i in range(150)}
     template = "{% for c in session.description %}{% for i in range(99999) %}{% endfor %}{% endfor %}\n"
     root = write_repo(sessions=sessions, files={"templates/reminder.sms.j2": template})
-    started = time.perf_counter()
-    (found,) = reminder_diagnostics(root)
+    (found,) = reminder_diagnostics(root)  # one, not 150: the renders stopped at the first breach
     assert "more than 50,000 operations" in found.message
-    assert time.perf_counter() - started < 5
 
 
 # -- what lint may skip, and what it must still find -----------------------------------------------
