@@ -55,6 +55,9 @@ MAX_ARRIVAL_CENTS = MAX_CHARGE_CENTS * MAX_BILLING_LINES
 """The largest sum one arrival charges, in cents: below 2**63 by a factor of 900 or so, so that
 sums over many arrivals (a client's case file) fit a 64-bit integer too."""
 
+APPOINTMENT_MINUTES = (1, 1440)
+"""The shortest and longest appointment (``appointments book --duration``), in minutes."""
+
 MAX_ID = 2**63 - 1
 """The largest row id the store can hold (a 64-bit column): any larger id names no row."""
 
