@@ -28,7 +28,7 @@ from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
-from sessconf.repository.model import Entry, M, Repository
+from sessconf.repository.model import Entry, Indexes, M, Repository
 from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
     LazyPositions,
@@ -125,8 +125,8 @@ class Loading:
             if model is not None:
                 sessions[model.name] = Entry(model.name, model, path)
             if partial is not None:
-                model, unknown, smap = partial
-                repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown))
+                model, unknown, smap, indexes = partial
+                repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown, indexes))
             if problems:
                 repo.diagnostics.extend(problems)
             if comments:
@@ -295,7 +295,7 @@ class _Loaded(NamedTuple):
     comments: list[Comment] | None = None
     referenced: set[str] | None = None
     # A session that failed validation: its partial model, its unknown fields, its positions.
-    partial: tuple[Session, frozenset[str], SourceMap] | None = None
+    partial: tuple[Session, frozenset[str], SourceMap, Indexes] | None = None
 
 
 def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Session | _Loaded:
@@ -335,8 +335,9 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
         tainted = tainted_fields(doc.source_map, ())
         if name != stem:
             tainted.add("name")
-        model, unknown = partial_model(Session, data, tainted)
-        partial = (model, unknown, lazy())
+        indexes: Indexes = {}
+        model, unknown = partial_model(Session, data, tainted, indexes)
+        partial = (model, unknown, lazy(), indexes)
         return _Loaded(None, problems, comments, _references(data), partial)
     if problems or comments:
         return _Loaded(entry.model, problems or None, comments)
@@ -375,8 +376,9 @@ def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
         entry = validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
-            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)))
-            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
+            indexes: Indexes = {}
+            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)), indexes)
+            result.partial.append(Entry(key, partial, path, (key,), smap, unknown, indexes))
         else:
             result.entries.append(entry)
     return result

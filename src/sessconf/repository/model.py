@@ -24,6 +24,11 @@ M = TypeVar("M", bound=BaseModel)
 _NO_FIELDS: frozenset[str] = frozenset()
 
 
+# field -> for each item a partial model's list kept, its index in the file
+Indexes = dict[str, tuple[int, ...]]
+_NO_INDEXES: Indexes = {}
+
+
 class Entry(Generic[M]):
     """An entity, with the file and the source positions it came from.
 
@@ -38,7 +43,7 @@ class Entry(Generic[M]):
     empty list, the default) in each of the ``unknown`` ones. Only the lint rules see them.
     """
 
-    __slots__ = ("_path", "model", "name", "prefix", "source_map", "unknown")
+    __slots__ = ("_path", "indexes", "model", "name", "prefix", "source_map", "unknown")
 
     def __init__(
         self,
@@ -48,6 +53,7 @@ class Entry(Generic[M]):
         prefix: KeyPath = (),
         source_map: SourceMap | None = None,
         unknown: frozenset[str] = _NO_FIELDS,
+        indexes: Indexes | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -55,6 +61,9 @@ class Entry(Generic[M]):
         self.prefix = prefix
         self.source_map = source_map
         self.unknown = unknown
+        # A partial model's list that kept only its valid items: field -> the file's index of
+        # each kept item, so that positions point at the item as written.
+        self.indexes = indexes or _NO_INDEXES
 
     @property
     def path(self) -> Path:
@@ -69,10 +78,17 @@ class Entry(Generic[M]):
 
     def pos(self, *sub: str | int) -> tuple[int, int]:
         """Position of the value at ``sub`` inside this entity (the entity itself with no ``sub``)."""
-        return self._positions().value((*self.prefix, *sub))
+        return self._positions().value((*self.prefix, *self._written(sub)))
 
     def key_pos(self, *sub: str | int) -> tuple[int, int]:
-        return self._positions().key((*self.prefix, *sub))
+        return self._positions().key((*self.prefix, *self._written(sub)))
+
+    def _written(self, sub: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        if self.indexes and len(sub) > 1 and isinstance(sub[1], int) and sub[0] in self.indexes:
+            kept = self.indexes[str(sub[0])]
+            if 0 <= sub[1] < len(kept):
+                return (sub[0], kept[sub[1]], *sub[2:])
+        return sub
 
     def _positions(self) -> SourceMap:
         if self.source_map is None:
