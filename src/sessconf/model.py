@@ -296,8 +296,8 @@ class BillingItem(_Model):
     name: Text = Field(description="The name on the client's case file (1-200 characters).")
     kind: Literal["service", "product"] = Field(description="service or product.")
     price: Price = Field(
-        description=f'A decimal string such as "95.00", or a number: 0 to {limits.MAX_PRICE}, '
-        "2 decimals at most."
+        description=f'a price such as "95.00" (quoted, or a number): 0 to {limits.MAX_PRICE}, '
+        "at most 2 decimals."
     )
     archived: bool = Field(
         False, description="true: no longer charged (lint warns where a session lists it)."

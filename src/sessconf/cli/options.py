@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -50,9 +49,11 @@ def format_option(*formats: str) -> Callable[[F], F]:
 
 
 def output_context() -> Context:
-    """Colour only on a terminal, never with NO_COLOR."""
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return Context(color=color)
+    """Where paths are shown from, and colour as ``--color`` and the environment decide it
+    (cli/color.py), painted with click's styling."""
+    from sessconf.cli import color
+
+    return Context(color=color.current(), paint=click.style)
 
 
 def store_option(fn: F) -> F:

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -217,8 +218,9 @@ def session_path(root: Path, name: str) -> Path:
 def set_archived(root: Path, name: str, archived: bool) -> Edit:
     """Set (``archived=True``) or clear the ``archived`` key of a session file, changing nothing else.
 
-    Clearing writes ``archived: false`` where the key is present; a session that is already as
-    asked is left alone (``changed`` is false).
+    Clearing writes ``archived: false`` where the key is present, or where the session inherits
+    ``archived: true`` from its presets; a session that is already as asked is left alone
+    (``changed`` is false). Presets are never edited: the session's own key overrides them.
     """
     path = session_path(root, name)
     try:
@@ -234,7 +236,8 @@ def set_archived(root: Path, name: str, archived: bool) -> Edit:
         )
     data: dict[str, object] = doc.data
     present = "archived" in data
-    if data.get("archived", False) is archived or (not archived and not present):
+    current = data["archived"] if present else _inherited_archived(root, data.get("extends"))
+    if current is archived:
         return Edit(path, changed=False)
 
     bom = raw.startswith(_BOM)
@@ -245,7 +248,7 @@ def set_archived(root: Path, name: str, archived: bool) -> Edit:
     if present:
         _replace_value(lines, doc.source_map, data.get("archived"), archived, path)
     else:
-        _append(lines, doc.source_map, data, path)
+        _append(lines, doc.source_map, data, path, archived)
 
     new_text = "".join(content + end for content, end in lines)
     new_raw = (_BOM if bom else b"") + new_text.encode("utf-8")
@@ -291,7 +294,21 @@ def _replace_value(
     )
 
 
-def _append(lines: list[tuple[str, str]], smap: SourceMap, data: dict[str, object], path: Path) -> None:
+def _inherited_archived(root: Path, extends: object) -> bool:
+    """Whether a session that does not write ``archived`` is archived: by its presets, if any."""
+    if not isinstance(extends, str):
+        return False
+    from sessconf.repository.presets import load_presets
+    from sessconf.repository.pyproject import load_settings
+
+    presets = load_presets(root.resolve(), load_settings(root.resolve())[0].max_file_size)
+    preset = presets.by_name.get(extends) if presets is not None else None
+    return preset is not None and preset.values.get("archived") is True
+
+
+def _append(
+    lines: list[tuple[str, str]], smap: SourceMap, data: dict[str, object], path: Path, archived: bool
+) -> None:
     first_key = next(iter(data), None)
     key_line, key_column = smap.key((first_key,)) if first_key is not None else (1, 1)
     if first_key is None or lines[key_line - 1][0][: key_column - 1].strip():
@@ -310,7 +327,7 @@ def _append(lines: list[tuple[str, str]], smap: SourceMap, data: dict[str, objec
             break
         if content and not content.startswith("#"):
             break
-    lines.insert(at, (" " * (key_column - 1) + "archived: true", newline))
+    lines.insert(at, (" " * (key_column - 1) + f"archived: {'true' if archived else 'false'}", newline))
 
 
 # -- new ---------------------------------------------------------------------------------------
@@ -336,17 +353,31 @@ def create_session(root: Path, session: SessionState) -> NewSession:
     file is refused when it has errors, or when it causes errors elsewhere (a name another session
     keeps as a previous name); its warnings are reported and the file is written.
     """
-    from sessconf.lint.engine import LintResult, lint
     from sessconf.operations.documents import session_document
 
-    problem = name_problem(session.name)
+    return _create(root, session.name, lambda: session_document(session).encode("utf-8"))
+
+
+def create_extending_session(root: Path, name: str, preset: str, fields: dict[str, object]) -> NewSession:
+    """Write ``sessions/NAME.yaml`` extending ``preset`` with ``fields`` (session fields, plain
+    values), unless lint would reject it (see :func:`create_session`)."""
+    from sessconf.operations.documents import extending_document
+
+    return _create(root, name, lambda: extending_document(name, preset, fields).encode("utf-8"))
+
+
+def _create(root: Path, name: str, document: Callable[[], bytes]) -> NewSession:
+    from sessconf.lint.engine import LintResult, lint
+    from sessconf.repository.json_schemas import SESSION_FILE, modeline
+
+    problem = name_problem(name)
     if problem is not None:
         raise SessconfError(problem)
     root = root.resolve()
     folder = root / SESSIONS_DIR
     if not folder.is_dir():
         raise SessconfError(f"{folder} is not a folder", "is --dir the config repository?")
-    path = folder / f"{session.name}.yaml"
+    path = folder / f"{name}.yaml"
     try:
         exists = os.path.lexists(path) or path.exists()
         os.scandir(folder).close()  # a folder that cannot be listed cannot be linted either
@@ -354,9 +385,9 @@ def create_session(root: Path, session: SessionState) -> NewSession:
         raise SessconfError(f"cannot read {folder}: {exc.strerror or exc}", _PERMISSION_HINT) from None
     if exists:
         raise RefusedError(
-            f"the session '{session.name}' exists already ({path})", "edit that file, or choose another name"
+            f"the session '{name}' exists already ({path})", "edit that file, or choose another name"
         )
-    data = session_document(session).encode("utf-8")
+    data = modeline(SESSION_FILE).encode("utf-8") + document()
     result = lint(root, overlay={path: data})
     own = [d for d in result.diagnostics if d.path == path]
     elsewhere = [d for d in result.diagnostics if d.path != path and d.severity is Severity.ERROR]

@@ -141,14 +141,26 @@ def validate(
     positions: Callable[[], SourceMap],
     prefix: KeyPath,
     problems: list[Diagnostic],
+    inherited: Collection[str] = (),
+    *,
+    unresolved: bool = False,
 ) -> Entry[M] | None:
+    """``data`` as a valid model, or None with its problems among ``problems``.
+
+    ``inherited``: the fields a session took from its presets, whose errors are reported at the
+    preset (once, not once per session). ``unresolved``: the session's presets could not be
+    resolved (reported already), so a missing key may be one they would have given.
+    """
     notes = positions.notes if isinstance(positions, LazyPositions) else positions().notes
     if notes:
-        problems.extend(_yaml11_booleans(model, path, notes, positions, prefix))
+        problems.extend(yaml11_booleans(model, path, notes, positions, prefix))
     try:
         instance = model.model_validate(data)
     except ValidationError as exc:
-        problems.extend(schema_diagnostics(exc, model, path, positions(), prefix))
+        found = schema_diagnostics(exc, model, path, positions(), prefix, inherited)
+        if unresolved:
+            found = [d for d in found if d.code != MISSING_KEY.code]
+        problems.extend(found)
         problems.extend(_hidden_repeats(exc, model, data, path, positions(), prefix))
         return None
     name = str(prefix[0]) if prefix else str(data["name"])
@@ -200,7 +212,7 @@ def _hidden_repeats(
             seen.add(key)
 
 
-def _yaml11_booleans(
+def yaml11_booleans(
     model: type[BaseModel],
     path: Path | str,
     notes: dict[KeyPath, str],
@@ -263,13 +275,21 @@ def _label(loc: tuple[str | int, ...]) -> str:
 
 
 def schema_diagnostics(
-    exc: ValidationError, model: type[BaseModel], path: Path | str, smap: SourceMap, prefix: KeyPath
+    exc: ValidationError,
+    model: type[BaseModel],
+    path: Path | str,
+    smap: SourceMap,
+    prefix: KeyPath,
+    skip: Collection[str] = (),
 ) -> list[Diagnostic]:
-    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences."""
+    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences
+    (but those of the fields of ``skip``, reported elsewhere)."""
     out = []
     for err in exc.errors(include_url=False):
         kind = err["type"]
         loc: tuple[str | int, ...] = tuple(err["loc"])
+        if skip and loc and loc[0] in skip:
+            continue
         ctx = err.get("ctx") or {}
         if "index" in ctx:
             loc = (*loc, ctx["index"])
