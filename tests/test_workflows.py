@@ -584,7 +584,7 @@ def test_a_refused_apply_says_the_store_is_unchanged(runner: Runner, tmp_path: P
         "❌ `sessconf apply` refused or failed (status 1): nothing was written, the store is unchanged."
         in refused.summary
     )
-    assert "(use --force to apply anyway)" in refused.summary
+    assert "(use --force to apply anyway, with 7 sessions deleted or archived" in refused.summary
     assert "> Safety threshold: 7 of 19 sessions would be deleted or archived" in refused.summary
     forced = runner(command="apply", force="true")
     assert forced.status == 0, forced.stdout + forced.stderr

@@ -28,7 +28,7 @@ from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
-from sessconf.repository.model import Entry, M, Repository
+from sessconf.repository.model import Entry, Indexes, M, Repository
 from sessconf.repository.presets import EXTENDS, Presets, field_problems, load_presets, resolve_session
 from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
@@ -141,8 +141,10 @@ class Loading:
             if model is not None:
                 sessions[model.name] = Entry(model.name, model, path, inherits=inherits)
             if partial is not None:
-                model, unknown, smap = partial
-                repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown, inherits))
+                model, unknown, smap, indexes = partial
+                repo.partial_sessions.append(
+                    Entry(model.name, model, path, (), smap, unknown, inherits, indexes=indexes)
+                )
             if problems:
                 repo.diagnostics.extend(problems)
             if comments:
@@ -327,7 +329,7 @@ class _Loaded(NamedTuple):
     comments: list[Comment] | None = None
     referenced: set[str] | None = None
     # A session that failed validation: its partial model, its unknown fields, its positions.
-    partial: tuple[Session, frozenset[str], SourceMap] | None = None
+    partial: tuple[Session, frozenset[str], SourceMap, Indexes] | None = None
     # The preset it extends and the fields it inherited (see ``_Inherited``).
     extended: tuple[str, int] | None = None
 
@@ -388,8 +390,9 @@ def _load_session(
         tainted = tainted_fields(doc.source_map, ())
         if name != stem:
             tainted.add("name")
-        model, unknown = partial_model(Session, data, tainted)
-        partial = (model, unknown, lazy())
+        indexes: Indexes = {}
+        model, unknown = partial_model(Session, data, tainted, indexes)
+        partial = (model, unknown, lazy(), indexes)
         return _Loaded(None, problems, comments, _references(data), partial, extended)
     if problems or comments:
         return _Loaded(entry.model, problems or None, comments, None, None, extended)
@@ -430,8 +433,9 @@ def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
         entry = validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
-            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)))
-            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
+            indexes: Indexes = {}
+            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)), indexes)
+            result.partial.append(Entry(key, partial, path, (key,), smap, unknown, indexes=indexes))
         else:
             result.entries.append(entry)
     return result

@@ -112,7 +112,7 @@ class Store:
         from sessconf.store.migrate import ensure_schema
 
         with self.db.write() as conn:
-            return ensure_schema(conn, self.display)
+            return ensure_schema(conn, self.display, repair=True)
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ class Store:
 
         with self.db.read() as conn:
             status = schema_status(conn)
-            check_readable(status, self.display, older=older)
+            check_readable(status, self.display, older=older, conn=conn)
             snap = _read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
         snap.store = self.display

@@ -133,6 +133,9 @@ class Database:
             # SQLAlchemy emits BEGIN itself (below), so that writes can take the lock up front.
             conn.isolation_level = None
             conn.execute("PRAGMA foreign_keys = ON")
+            # A row that REPLACE deletes fires the delete triggers (the store's guards) only so;
+            # the schema also refuses REPLACE for writers that do not ask (sessconf.store.rules).
+            conn.execute("PRAGMA recursive_triggers = ON")
             return conn
 
         engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)

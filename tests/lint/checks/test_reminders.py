@@ -81,7 +81,8 @@ BROKEN_TEMPLATES = [
             2,
             "sms reminder: the template needs more than 50,000 operations "
             "(a loop, recursion or value far too large for a reminder)",
-            "found rendering session 'acupinitial' at location 'downtown'",
+            "found rendering session 'acupinitial' at location 'downtown'; "
+            "not checked with this template: 2 sessions (acupinitial, virtual)",
         ),
         id="budget",
     ),
@@ -301,7 +302,10 @@ def test_the_output_cap_is_checked_with_each_sessions_own_text(
     (found,) = [d for d in reminder_diagnostics(root) if d.code == "SC401"]
     assert where(root, found) == (f"templates/{name}", 1, 1, "SC401")
     assert "the output is longer than 20,000 characters" in found.message
-    assert found.hint == "found rendering session 'long' at location 'downtown'"
+    assert found.hint == (
+        "found rendering session 'long' at location 'downtown'; "
+        "not checked with this template: 2 sessions (long, short)"
+    )
 
 
 def test_a_breached_bound_stops_rendering_that_template(write_repo: WriteRepo) -> None:
