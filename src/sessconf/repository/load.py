@@ -29,7 +29,14 @@ from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
 from sessconf.repository.model import Entry, M, Repository
-from sessconf.repository.presets import EXTENDS, Presets, field_problems, load_presets, resolve_session
+from sessconf.repository.presets import (
+    EXTENDS,
+    Presets,
+    check_presets,
+    field_problems,
+    load_presets,
+    resolve_session,
+)
 from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
     LazyPositions,
@@ -98,6 +105,8 @@ class Loading:
         self._sessions = ParallelMap(load, paths, jobs)
         _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations)
         _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items)
+        if presets is not None:  # their values' own problems, while the workers resolve sessions
+            check_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
