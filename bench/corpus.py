@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Bump when the generated files change, so cached corpora are regenerated.
-FORMAT = 1
+FORMAT = 2  # 2: colours from each discipline's palette (colour advice, SC310/SC311)
 
 DISCIPLINES = (
     "acupuncture",
@@ -44,6 +44,29 @@ DISCIPLINES = (
     "speech-therapy",
     "kinesiology",
     "podiatry",
+)
+# Three shades per discipline (OKLCH lightness 0.40, 0.48, 0.55, chroma 0.16, hues 30° apart): every
+# shade stands out on a white calendar (contrast >= 4.5) and differs from every other discipline's
+# (CIEDE2000 >= 10), as a clinic's palette would, so the corpus lints clean.
+PALETTES = dict(
+    zip(
+        DISCIPLINES,
+        (
+            ("#850344", "#9f285a", "#b73f6e"),
+            ("#8a0700", "#a52b1e", "#bd4334"),
+            ("#6b3900", "#8a4b00", "#a75c00"),
+            ("#594500", "#735a00", "#8b6e00"),
+            ("#414e00", "#566600", "#687c00"),
+            ("#005725", "#007131", "#00893d"),
+            ("#005449", "#006d5f", "#008474"),
+            ("#00515c", "#006a77", "#008090"),
+            ("#004d74", "#006495", "#0079b3"),
+            ("#293a9c", "#3c52b6", "#4e68ce"),
+            ("#57288f", "#6d41a9", "#8156c0"),
+            ("#73176f", "#8c3287", "#a3489d"),
+        ),
+        strict=True,
+    )
 )
 WORDS = (
     "initial",
@@ -188,7 +211,7 @@ def _session(rnd: random.Random, i: int, locations: list[_Location], items: list
         f"description: {quoted(description)}",
         f"discipline: {discipline}",
         f"locations: [{', '.join(loc.id for loc in at)}]",
-        f'color: "#{rnd.randrange(0x1000000):06x}"',
+        f'color: "{rnd.choice(PALETTES[discipline])}"',
         f"duration: {rnd.choice(DURATIONS)}",
     ]
     for loc in at:

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from sessconf.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"  # the helpers and goldens, whatever folder a test file is in
 
 MINIMAL_LOCATIONS = """\
 downtown:

@@ -1,4 +1,4 @@
-"""Helpers for the crash and concurrency tests (``test_crash.py``, ``test_concurrency.py``).
+"""Helpers for the crash and concurrency tests (``tests/store/test_write_crash.py`` and ``…_concurrency.py``).
 
 Throw-away stores (a SQLite file, or a PostgreSQL *database* of their own: the apply lock is a
 per-database advisory lock, so stores in schemas of one database would share it), the apply lock

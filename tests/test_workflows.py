@@ -113,7 +113,7 @@ def test_the_readme_example_workflow_passes_actionlint(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     # the action taken from this repository: then actionlint checks the inputs the example uses
     shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
-    (workflows / "sessconf.yml").write_text(example.replace("OWNER/sessconf@v0.1.0", "./"))
+    (workflows / "sessconf.yml").write_text(example.replace("sessconf/sessconf@v0.1.0", "./"))
     done = run_actionlint([workflows / "sessconf.yml"], tmp_path)
     assert done.returncode == 0, f"actionlint found problems:\n{done.stdout}{done.stderr}"
 
@@ -210,7 +210,7 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     check, apply = workflow["jobs"]["check"], workflow["jobs"]["apply"]
     assert check["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = [s["with"]["command"] for s in check["steps"] if s.get("uses") == "./"]
-    assert commands == ["lint", "diff"]
+    assert commands == ["lint", "preview", "diff"]
     plan_step = check["steps"][-1]
     assert plan_step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE_READONLY }}"}
     # two applies never run at once, and one is never cancelled half-way
@@ -219,6 +219,26 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     (step,) = [s for s in apply["steps"] if s.get("uses") == "./"]
     assert step["with"]["command"] == "apply"
     assert step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE }}"}
+
+
+def test_the_pull_request_job_uploads_the_preview_and_links_it_from_the_comment() -> None:
+    workflow = load_yaml(ROOT / ".github" / "workflows" / "sessconf.yml")
+    steps = workflow["jobs"]["check"]["steps"]
+    (preview,) = [s for s in steps if s.get("with", {}).get("command") == "preview"]
+    plan = steps[-1]
+    assert steps.index(preview) < steps.index(plan)  # the artifact exists before the comment
+    assert preview["id"] == "preview"
+    assert preview["if"] == "${{ !cancelled() }}"  # also after lint errors: the page lists them
+    assert preview["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE_READONLY }}"}
+    assert plan["with"]["preview-url"] == "${{ steps.preview.outputs.preview-url }}"
+    # the action uploads the page with actions/upload-artifact, before it posts the comment
+    names = [step["name"] for step in action_steps()]
+    (upload,) = [s for s in action_steps() if s.get("id") == "upload-preview"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "${{ steps.run.outputs.preview }}"
+    assert "steps.run.outputs.preview != ''" in upload["if"]
+    assert names.index(upload["name"]) < names.index("Comment the plan on the pull request")
+    assert ACTION["outputs"]["preview-url"]["value"] == "${{ steps.upload-preview.outputs.artifact-url }}"
 
 
 # -- the composite action, run locally ----------------------------------------------------------
@@ -362,7 +382,7 @@ def runner(clinic: Path, tmp_path: Path) -> Runner:
         wrapper = bin_dir / name
         wrapper.write_text(f'#!/bin/sh\nexec {command or shlex.quote(sys.executable)} "$@"\n')
         wrapper.chmod(0o755)
-    (temp / "sessconf-venv" / ".sessconf-spec").write_text(str(ROOT))  # installed from the action
+    (temp / "sessconf-venv" / ".sessconf-spec").write_text(f"{ROOT}[postgresql]")  # from the action
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pull_request("clinic/config")))
     env = {
@@ -458,6 +478,44 @@ def test_diff_writes_the_comment_the_summary_and_the_plan(runner: Runner, tmp_pa
     assert result.outputs["artifact-name"] == "sessconf-plan"
     assert json.loads(Path(result.outputs["plan"]).read_text())["summary"]["create"] == 43
     assert not (tmp_path / "store.db").exists()  # diff never writes
+
+
+def test_preview_writes_the_page_for_the_artifact(runner: Runner, tmp_path: Path) -> None:
+    runner.env["SESSCONF_STORE"] = f"sqlite:///{tmp_path / 'store.db'}"
+    result = runner(command="preview")
+    assert (result.status, result.outputs["exit-code"]) == (0, "0")
+    assert result.outputs["artifact-name"] == "sessconf-preview"
+    page = Path(result.outputs["preview"]) / "index.html"
+    assert "Plan: 43 to create" in page.read_text(encoding="utf-8")
+    assert not (tmp_path / "store.db").exists()  # the store is only read
+
+
+def test_preview_with_lint_errors_still_writes_the_page_and_fails(runner: Runner, tmp_path: Path) -> None:
+    edit(runner.workspace / "sessions/acupinitial.yaml", *BROKEN_LOCATION)
+    result = runner(command="preview", store=f"sqlite:///{tmp_path / 'store.db'}")
+    assert (result.status, result.outputs["exit-code"]) == (1, "1")
+    page = (Path(result.outputs["preview"]) / "index.html").read_text(encoding="utf-8")
+    assert "no plan was computed" in page
+    assert "SC201" in page
+
+
+def test_preview_without_a_store_says_why(runner: Runner) -> None:
+    runner.env["SESSCONF_STORE"] = ""
+    result = runner(command="preview")
+    assert result.status == 0
+    assert "::notice title=sessconf::no preview: no store is configured" in result.stdout
+    assert "preview" not in result.outputs
+
+
+def test_the_comment_links_the_preview(runner: Runner, tmp_path: Path) -> None:
+    runner.env["SESSCONF_STORE"] = f"sqlite:///{tmp_path / 'store.db'}"
+    url = "https://github.example/clinic/config/actions/runs/42/artifacts/9"
+    result = runner(ROOT, command="diff", **{"preview-url": url})
+    comment = Path(result.outputs["comment"]).read_text()
+    assert f"🖼️ **[Preview for reviewers]({url})**" in comment
+    assert comment.index("Preview for reviewers") < comment.index("<sub>Commit 0123456789ab")
+    plain = runner(command="diff")
+    assert "Preview for reviewers" not in Path(plain.outputs["comment"]).read_text()
 
 
 def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_path: Path) -> None:

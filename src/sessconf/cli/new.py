@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import dir_option, output_context
 
 _BILLING = re.compile(r"(?P<item>[^:]+)(?::(?P<quantity>[0-9]+))?")
@@ -37,7 +38,13 @@ _REQUIRED = ("description", "discipline", "locations", "color", "duration")
 )
 @click.option("--description", help="What clients see, also in reminders.")
 @click.option("--discipline", help="Such as acupuncture; every location must offer it.")
-@click.option("--location", "locations", multiple=True, help="A location id (repeatable).")
+@click.option(
+    "--location",
+    "locations",
+    multiple=True,
+    shell_complete=complete.locations,
+    help="A location id (repeatable).",
+)
 @click.option("--color", help='Calendar colour, #rgb or #rrggbb (quote it: "#0f766e").')
 @click.option("--duration", type=int, help="Default duration in minutes.")
 @click.option(
@@ -46,6 +53,7 @@ _REQUIRED = ("description", "discipline", "locations", "color", "duration")
     multiple=True,
     metavar="CODE[:QTY]",
     callback=_billing_item,
+    shell_complete=complete.billing_items,
     help="A billing item charged on arrival, with a quantity (repeatable, in billing order).",
 )
 @click.option("--max-attendees", type=int, help="More than 1: a group session.  [default: 1]")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import dir_option, format_option, output_context
 from sessconf.errors import SessconfError, UsageError
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.command("render")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete.sessions)
 @click.option("--all", "all_", is_flag=True, help="Every bookable session.")
 @click.option(
     "--channel",
@@ -30,7 +31,13 @@ if TYPE_CHECKING:
     help="The appointment's start, ISO 8601; without an offset, local time at the location "
     "(default: tomorrow at 10:00).",
 )
-@click.option("--location", "location_id", default=None, help="The location (default: the session's first).")
+@click.option(
+    "--location",
+    "location_id",
+    default=None,
+    shell_complete=complete.locations,
+    help="The location (default: the session's first).",
+)
 @dir_option
 @format_option("text", "json")
 def command(

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import dir_option, format_option, open_store, output_context, store_option
 
 
 @click.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete.sessions)
 @click.option(
     "--resolved",
     is_flag=True,
@@ -43,5 +44,8 @@ def command(name: str, resolved: bool, fmt: str, root: Path, store_flag: str | N
     used = snap.session_usage.get(name)
     usage = UsageView(used.appointments, used.future_booked) if used is not None else UsageView()
     view = view_session(snap.config, name, currency, usage)
-    click.echo(render_show(view, fmt, output_context()), nl=False)
+    from sessconf.cli.swatch import terminal_swatch
+
+    ctx = output_context()
+    click.echo(render_show(view, fmt, ctx, terminal_swatch(ctx.color)), nl=False, color=ctx.color)
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,13 +11,15 @@ from sessconf.codes import Level, all_codes, levels
 from sessconf.codes.files import MISSING_FILE, STRAY_FILE
 from sessconf.diagnostics import Diagnostic, Severity, sort_diagnostics
 from sessconf.errors import UsageError
+from sessconf.limits import SESSION_FILE_MAX
 from sessconf.lint import suppressions
 from sessconf.lint.checks import all_checks
 from sessconf.lint.context import LintContext
-from sessconf.repository.layout import TEMPLATES_DIR
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, TEMPLATES_DIR
 from sessconf.repository.load import Loading
 from sessconf.repository.model import Repository
 from sessconf.repository.presets import merge_inherited
+from sessconf.repository.pyproject import load_settings
 
 # Problems of the repository's shape are reported whatever files were asked for.
 _ALWAYS_REPORTED = {MISSING_FILE.code, STRAY_FILE.code}
@@ -60,6 +62,36 @@ def lint(
                     check.prepare(ctx)
         loading.finish()
     return lint_repository(loading.repository, paths, ctx)
+
+
+def lint_buffer(
+    root: Path, path: Path, read: Callable[[int], bytes], *, jobs: int | None = None
+) -> LintResult:
+    """Lint the repository at ``root`` with the file ``path`` holding what ``read(n)`` returns (at
+    most ``n`` bytes) instead of what the disk holds (an editor's unsaved buffer: ``lint
+    --stdin-filename``); report ``path``'s diagnostics, its cross-references checked against the
+    rest of the repository. More than the file's size limit is a usage error.
+
+    ``path`` is a session file (``sessions/NAME.yaml``, which need not exist yet) or a catalogue.
+    """
+    root = root.resolve()
+    target = _absolute(path)
+    catalogues = {root / LOCATIONS_FILE, root / BILLING_FILE}
+    if target not in catalogues and not (target.parent == root / SESSIONS_DIR and target.suffix == ".yaml"):
+        raise UsageError(
+            f"--stdin-filename {path}: not a session file or a catalogue of the repository {root}",
+            "name sessions/NAME.yaml, locations.yaml or billing_items.yaml of the repository (--dir)",
+        )
+    if target in catalogues:
+        limit, what = load_settings(root)[0].max_file_size, "max_file_size"
+    else:
+        limit, what = SESSION_FILE_MAX, "the largest session file"
+    raw = read(limit + 1)
+    if len(raw) > limit:
+        raise UsageError(f"standard input holds more than {limit} bytes ({what})")
+    result = lint(root, (), jobs=jobs, overlay={target: raw})
+    mine = [d for d in result.diagnostics if d.path == target or d.code in _ALWAYS_REPORTED]
+    return LintResult(result.repository, mine, 1)
 
 
 def lint_repository(
@@ -160,4 +192,4 @@ def _apply_settings(
         yield diagnostic if level is None else diagnostic.with_severity(Severity(level.value))
 
 
-__all__ = ["LintResult", "lint", "lint_repository", "select_files"]
+__all__ = ["LintResult", "lint", "lint_buffer", "lint_repository", "select_files"]

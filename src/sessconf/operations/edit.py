@@ -20,16 +20,19 @@ from typing import TYPE_CHECKING
 
 from sessconf.codes.files import (
     DUPLICATE_KEY,
+    FILE_TOO_LARGE,
+    MISSING_FILE,
     MULTIPLE_DOCUMENTS,
     NOT_A_MAPPING,
     NOT_UTF8,
     TOO_COMPLEX,
+    UNREADABLE_FILE,
     YAML_SYNTAX,
 )
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean, sort_diagnostics
-from sessconf.errors import RefusedError, SessconfError
+from sessconf.errors import RefusedError, SessconfError, UsageError
 from sessconf.model import name_problem
-from sessconf.repository.layout import SESSIONS_DIR
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, TEMPLATES_DIR
 from sessconf.yaml.read import SourceMap, parse_yaml
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from sessconf.plan.state import SessionState
 
 _BOM = b"\xef\xbb\xbf"
+_PERMISSION_HINT = "check the permissions of the file and its folder for the user that runs sessconf"
 # Line breaks as the YAML parser counts them, so that its line numbers index these lines.
 _LINE = re.compile("(.*?)(\r\n|[\r\n\x85\u2028\u2029]|\\Z)", re.DOTALL)
 _BOOL_TOKEN = re.compile(
@@ -59,6 +63,10 @@ _UNREADABLE = frozenset(
 )
 
 
+# Problems of another file after which a new session cannot be checked against it.
+_UNCHECKED = _UNREADABLE | {r.code for r in (MISSING_FILE, UNREADABLE_FILE, FILE_TOO_LARGE)}
+
+
 # -- writing files -----------------------------------------------------------------------------
 
 
@@ -69,11 +77,15 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool
     the new content durable before it replaces the old (skipped when exporting thousands of files).
     """
     try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
     except FileNotFoundError:
-        mode = None
+        mode: int | None = None
     except OSError as exc:
         raise SessconfError(f"cannot write {path}: {exc.strerror or exc}") from None
+    else:
+        if not stat.S_ISREG(info.st_mode):  # replacing /dev/full or a FIFO would remove it (as root)
+            raise SessconfError(f"cannot write {path}: it is {file_kind(info.st_mode)}, not a regular file")
+        mode = stat.S_IMODE(info.st_mode)
     if exclusive and mode is not None:
         raise RefusedError(f"{path} already exists")
     # Hidden, so that the loader never reads a leftover one as a session.
@@ -99,6 +111,61 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool
         raise RefusedError(f"{path} already exists") from None
     except OSError as exc:
         raise SessconfError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, as a phrase (``a folder``, ``a device``)."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+# Files of the config repository that an output file (a saved plan, schemas) must never replace,
+# and folders it must never write into (the loader reads every file there).
+_REPOSITORY_FILES = (LOCATIONS_FILE, BILLING_FILE, "presets.yaml", "pyproject.toml")
+_REPOSITORY_FOLDERS = (SESSIONS_DIR, TEMPLATES_DIR)
+
+
+def check_output_file(out: Path, root: Path, option: str = "--out") -> None:
+    """Refuse an output path that would lose data or cannot be written: empty, a folder, a device
+    or FIFO, a missing folder, or a file of the config repository at ``root`` (a session, a
+    catalogue, the settings, a template). Raises :class:`UsageError` (a bad flag value)."""
+    if not str(out) or str(out) == "." or not out.name:
+        raise UsageError(f"{option}: give the path of a file")
+    try:
+        folder = out.parent.resolve()
+        target = folder / out.name
+        if not folder.is_dir():
+            raise UsageError(f"{option}: the folder {out.parent} does not exist")
+        info = os.stat(out) if os.path.lexists(out) else None
+    except (OSError, RuntimeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a loop of links"
+        raise UsageError(f"{option}: cannot use {out}: {reason}") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{option}: {out} is {file_kind(info.st_mode)}, not a regular file")
+    repo = root.resolve()
+    for candidate in {target, target.resolve()}:
+        inside = _repository_part(candidate, repo)
+        if inside is not None:
+            raise UsageError(
+                f"{option}: {out} is {inside}: writing there would replace or add to the configuration",
+                "write it outside sessions/ and templates/, under a name of its own (such as plan.json)",
+            )
+
+
+def _repository_part(path: Path, repo: Path) -> str | None:
+    if path.parent == repo and path.name in _REPOSITORY_FILES:
+        return f"the config repository's {path.name}"
+    for folder in _REPOSITORY_FOLDERS:
+        if path.is_relative_to(repo / folder):
+            return f"inside the config repository's {folder}/ folder"
+    return None
 
 
 def _link_exclusive(tmp: Path, path: Path) -> None:
@@ -132,8 +199,15 @@ def session_path(root: Path, name: str) -> Path:
         raise SessconfError(problem)
     folder = root / SESSIONS_DIR
     path = folder / f"{name}.yaml"
-    if not path.is_file():
-        known = [p.name[:-5] for p in folder.glob("*.yaml")] if folder.is_dir() else []
+    try:
+        found = path.is_file()
+    except OSError as exc:  # a folder that cannot be searched (chmod 000): is_file raises EACCES
+        raise SessconfError(f"cannot read {path}: {exc.strerror or exc}", _PERMISSION_HINT) from None
+    if not found:
+        try:
+            known = [p.name[:-5] for p in folder.glob("*.yaml")] if folder.is_dir() else []
+        except OSError:
+            known = []
         raise SessconfError(
             f"no session '{name}': {path} does not exist",
             did_you_mean(name, known) or (None if folder.is_dir() else "is --dir the config repository?"),
@@ -294,6 +368,7 @@ def create_extending_session(root: Path, name: str, preset: str, fields: dict[st
 
 def _create(root: Path, name: str, document: Callable[[], bytes]) -> NewSession:
     from sessconf.lint.engine import LintResult, lint
+    from sessconf.repository.json_schemas import SESSION_FILE, modeline
 
     problem = name_problem(name)
     if problem is not None:
@@ -303,17 +378,27 @@ def _create(root: Path, name: str, document: Callable[[], bytes]) -> NewSession:
     if not folder.is_dir():
         raise SessconfError(f"{folder} is not a folder", "is --dir the config repository?")
     path = folder / f"{name}.yaml"
-    if path.exists():
+    try:
+        exists = os.path.lexists(path) or path.exists()
+        os.scandir(folder).close()  # a folder that cannot be listed cannot be linted either
+    except OSError as exc:
+        raise SessconfError(f"cannot read {folder}: {exc.strerror or exc}", _PERMISSION_HINT) from None
+    if exists:
         raise RefusedError(
             f"the session '{name}' exists already ({path})", "edit that file, or choose another name"
         )
-    data = document()
+    data = modeline(SESSION_FILE).encode("utf-8") + document()
     result = lint(root, overlay={path: data})
     own = [d for d in result.diagnostics if d.path == path]
     elsewhere = [d for d in result.diagnostics if d.path != path and d.severity is Severity.ERROR]
+    # A catalogue, the presets or the settings that cannot be read leave the new file's references
+    # unchecked: it would be written unseen, so those errors refuse it too.
+    unchecked = [d for d in elsewhere if d.path.parent != folder and d.code in _UNCHECKED]
+    elsewhere = [d for d in elsewhere if d not in unchecked]
     if elsewhere:  # errors the new file causes in other files (not those they had before)
         before = set(lint(root).diagnostics)
         own += [d for d in elsewhere if d not in before]
+    own += unchecked
     report = LintResult(result.repository, sort_diagnostics(own), len({path, *(d.path for d in own)}))
     if report.errors:
         return NewSession(path, False, report)

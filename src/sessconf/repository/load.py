@@ -66,8 +66,9 @@ def load_repository(
 ) -> Repository:
     """Load and validate every file of the repository at ``root``.
 
-    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) to the bytes read
-    instead of the disk: ``sessconf new`` lints a session this way before writing it. ``jobs``:
+    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) and catalogues to
+    the bytes read instead of the disk: ``sessconf new`` lints a session this way before writing
+    it, ``lint --stdin-filename`` an editor's buffer. ``jobs``:
     how many processes load session files (default: as many as there are cores, up to 4).
     """
     with Loading.start(root, jobs=jobs, overlay=overlay) as loading:
@@ -103,8 +104,10 @@ class Loading:
         if overlay or presets is not None:
             load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
         self._sessions = ParallelMap(load, paths, jobs)
-        _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations)
-        _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items)
+        _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations, by_text)
+        _load_catalogue_into(
+            repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items, by_text
+        )
         if presets is not None:  # their values' own problems, while the workers resolve sessions
             check_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
@@ -195,12 +198,15 @@ def _load_catalogue_into(
     model: type[M],
     into: dict[str, Entry[M]],
     partial_into: dict[str, Entry[M]],
+    overlay: Mapping[str, bytes],
 ) -> None:
     path = repo.root / filename
     limit = repo.settings.max_file_size
     problems: list[Diagnostic] = []
     try:
-        raw = read_file(path, limit)
+        raw = overlay.get(str(path))  # an editor's unsaved buffer (lint --stdin-filename)
+        if raw is None:
+            raw = read_file(path, limit)
     except ReadError as exc:
         if exc.failure in (Failure.MISSING, Failure.FOLDER):
             what = "missing" if exc.failure is Failure.MISSING else "a folder"

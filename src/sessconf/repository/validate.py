@@ -27,7 +27,7 @@ from sessconf.codes.values import (
     WRONG_TYPE,
 )
 from sessconf.diagnostics import Diagnostic, did_you_mean
-from sessconf.model import RANGES, name_problem
+from sessconf.model import RANGES, TIMEZONE_MAX, name_problem
 from sessconf.repository.model import Entry, M
 from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
 
@@ -277,14 +277,31 @@ def _hint(kind: str, loc: tuple[str | int, ...], value: object) -> str | None:
             return "write spaces instead of the tab"
         return None
     if kind == UNKNOWN_TIMEZONE.name:
-        return did_you_mean(str(value), _timezones()) or "use an IANA time zone name such as America/Toronto"
+        text = str(value)[:TIMEZONE_MAX]
+        if text in _LEGACY_ZONES:
+            return f"did you mean '{_LEGACY_ZONES[text]}'?"
+        return did_you_mean(text, _timezones()) or "use an IANA time zone name such as America/Toronto"
     return None
+
+
+# what the legacy names of North American and common zones stand for
+_LEGACY_ZONES = {
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+    "EST": "America/Panama",
+    "MST": "America/Phoenix",
+    "HST": "Pacific/Honolulu",
+    "GMT": "UTC",
+    "GMT0": "UTC",
+}
 
 
 def _timezones() -> set[str]:
     import zoneinfo
 
-    return zoneinfo.available_timezones()
+    return {zone for zone in zoneinfo.available_timezones() if "/" in zone or zone in ("UTC",)}
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, insert, update
+from sqlalchemy import MetaData, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import AddConstraint, CreateTable
 
@@ -72,11 +72,13 @@ class Migration:
 
 
 _CHANGED_BY_2 = {"appointments", "charges"}
+_ADDED_LATER = {tables.config_state.name}
 
 
 def _initial(conn: Connection) -> None:
     tables.metadata.create_all(
-        conn, tables=[t for t in tables.metadata.sorted_tables if t.name not in _CHANGED_BY_2]
+        conn,
+        tables=[t for t in tables.metadata.sorted_tables if t.name not in _CHANGED_BY_2 | _ADDED_LATER],
     )
     tables.V1.create_all(conn)
 
@@ -143,10 +145,64 @@ def _alter_postgresql_appointments_and_charges(conn: Connection) -> None:
         conn.execute(AddConstraint(named[name]))
 
 
+def _usage_views(conn: Connection) -> None:
+    """The counts-only views that the read-only role of pull-request plans reads (SPEC §7).
+
+    On SQLite a view that names a dropped table breaks ``ALTER TABLE ... RENAME`` of any table: a
+    later migration that rebuilds appointments (as migration 2 does) drops these views first and
+    creates them again after.
+    """
+    if conn.dialect.name == "sqlite":
+        now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"  # start_utc is written 'YYYY-MM-DD HH:MM:SS.ffffff'
+    else:
+        now = "(now() AT TIME ZONE 'UTC')"
+    usage, slots = tables.USAGE_VIEWS
+    conn.exec_driver_sql(
+        f"CREATE VIEW {usage} AS SELECT session_id, location_id, COUNT(*) AS appointments, "
+        f"SUM(CASE WHEN status = 'booked' AND start_utc > {now} THEN 1 ELSE 0 END) AS future_booked, "
+        "MIN(start_utc) AS first_start, MAX(start_utc) AS last_start "
+        "FROM appointments GROUP BY session_id, location_id"
+    )
+    conn.exec_driver_sql(
+        f"CREATE VIEW {slots} AS SELECT session_id, location_id, attendees, COUNT(*) AS slots FROM ("
+        "SELECT session_id, location_id, COUNT(*) AS attendees FROM appointments "
+        f"WHERE status <> 'cancelled' AND start_utc > {now} GROUP BY session_id, location_id, start_utc"
+        ") AS filled WHERE attendees > 1 GROUP BY session_id, location_id, attendees"
+    )
+
+
+def _config_counter(conn: Connection) -> None:
+    """The configuration's change counter, and what the last apply left (from the history: its
+    digest, when and by whom; not the counter, which did not exist, so the first ``diff`` after
+    the upgrade compares digests)."""
+    tables.config_state.create(conn)
+    h = tables.apply_history.c
+    last = conn.execute(select(h.config_digest, h.applied_at, h.actor).order_by(h.id.desc()).limit(1)).first()
+    conn.execute(
+        insert(tables.config_state).values(
+            id=1,
+            config_version=0,
+            applied_version=None,
+            applied_digest=last.config_digest if last else None,
+            applied_at=last.applied_at if last else None,
+            applied_by=last.actor if last else None,
+        )
+    )
+    rules.install(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "no-shows, reversing charges and the store's rules as triggers", _lifecycle_and_rules),
+    Migration(3, "the counts-only usage views of the read-only role", _usage_views),
+    Migration(4, "a change counter of the configuration, and what the last apply left", _config_counter),
 )
+
+
+def has_usage_views(status: SchemaStatus) -> bool:
+    """Whether a store at this schema has the usage views (older ones are read from the tables)."""
+    added = next((m.version for m in MIGRATIONS if m.upgrade is _usage_views), None)
+    return added is not None and status.version >= added
 
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql import column, table
 
 from sessconf import limits
 
@@ -218,6 +219,37 @@ apply_history = Table(
     Column("summary", Text, nullable=False),
 )
 
+# The configuration (SPEC §4's digest covers these): a write to any of them is a change of it.
+CONFIG_TABLES = (
+    locations,
+    location_disciplines,
+    billing_items,
+    sessions,
+    session_locations,
+    session_billing_items,
+    session_previous_names,
+    location_previous_names,
+    billing_item_previous_names,
+)
+
+# One row: a counter of configuration changes and what the last apply left (SPEC §4 "Changes made
+# outside sessconf"). Triggers (:mod:`sessconf.store.rules`) bump ``config_version`` on every write
+# to a configuration table, by any writer; ``apply`` records the version and the configuration
+# digest it left. Equal versions mean the configuration is what that apply wrote: ``apply`` need
+# not read and plan it again, nor ``diff`` read it when the repository asks for that digest. It
+# holds no client data: the read-only role that plans pull requests reads it (unlike the history).
+config_state = Table(
+    "sessconf_config_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("config_version", BigInteger, nullable=False),
+    Column("applied_version", BigInteger),  # None: no apply recorded it (or one before the counter)
+    Column("applied_digest", String(80)),
+    Column("applied_at", DateTime),
+    Column("applied_by", String(limits.ACTOR_MAX)),
+    CheckConstraint("id = 1", name="sessconf_config_state_one_row"),
+)
+
 
 # The two tables as migration 1 created them (migration 2 rebuilds or alters them).
 V1 = MetaData()
@@ -255,3 +287,34 @@ V1_CHARGES = Table(
     Index("charges_client", "client"),
     Index("charges_appointment", "appointment_id"),
 )
+
+
+# -- the usage views (SPEC §7) ------------------------------------------------------------------
+# What the read-only role that plans pull requests reads instead of appointments: counts (and the
+# first and last day used), never clients or appointment ids. Views run with their owner's
+# rights, so a role granted SELECT on them reads nothing of the tables beneath. Created by the
+# migration "the counts-only usage views"; declared here as plain table clauses (not in
+# `metadata`: create_all must not make them tables). "Future" is the database's clock.
+
+appointment_usage = table(
+    "appointment_usage",
+    column("session_id", Id),
+    column("location_id", Id),
+    column("appointments", BigInteger),  # any status, any date
+    column("future_booked", BigInteger),  # booked, starting after now
+    column("first_start", DateTime),
+    column("last_start", DateTime),
+)
+
+# Future slots (one session, location and start) and how many appointments hold each (cancelled
+# ones not counted): `slots` slots hold `attendees` each. Only slots of more than one attendee
+# matter (a lowered max_attendees is at least 1).
+appointment_slot_usage = table(
+    "appointment_slot_usage",
+    column("session_id", Id),
+    column("location_id", Id),
+    column("attendees", BigInteger),
+    column("slots", BigInteger),
+)
+
+USAGE_VIEWS = (appointment_usage.name, appointment_slot_usage.name)
