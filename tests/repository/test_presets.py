@@ -95,6 +95,16 @@ def test_a_problem_in_an_inherited_value_is_one_diagnostic_naming_every_session(
     assert len(d.inherited_by) == 41
 
 
+def test_colour_advice_on_an_inherited_colour_points_into_presets_yaml(write_repo: WriteRepo) -> None:
+    root = massage_repo(
+        write_repo, PRESETS.replace("#d97706", "#fefefe"), rmt30=RMT60.replace("rmt60", "rmt30")
+    )
+    [faint] = [d for d in lint(root).diagnostics if d.code == "SC311"]
+    assert (faint.path, faint.line, faint.column) == (root / "presets.yaml", 4, 10)
+    assert faint.inherited_by == ("rmt30", "rmt60")
+    assert "(used by 2 sessions: rmt30, rmt60)" in faint.message
+
+
 def test_used_by_names_one_a_few_or_the_first_five() -> None:
     assert used_by(("a",)) == "used by session a"
     assert used_by(("a", "b")) == "used by 2 sessions: a, b"
