@@ -124,6 +124,20 @@ def test_linting_a_session_reports_the_problems_it_inherits(write_repo: WriteRep
     assert "SC604" in result.output
 
 
+def test_an_editor_buffer_of_presets_yaml_is_linted_against_the_sessions(
+    write_repo: WriteRepo, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = massage_repo(write_repo)
+    monkeypatch.chdir(root)
+    buffer = PRESETS.replace("westside]", "westsid]")
+    result = run("lint", "--stdin-filename", "presets.yaml", "-", input=buffer)
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "presets.yaml:3:25: error SC201 unknown location 'westsid' (used by session rmt60)"
+    )
+    assert (root / "presets.yaml").read_text() == PRESETS  # the disk is not read for it, nor written
+
+
 @pytest.mark.parametrize("fmt", ["github", "sarif"])
 def test_annotations_point_into_presets_yaml(write_repo: WriteRepo, run: Run, fmt: str) -> None:
     root = massage_repo(write_repo, PRESETS.replace("westside]", "westsid]"))

@@ -99,7 +99,7 @@ class Loading:
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
         self._overlay = by_text = {str(p): raw for p, raw in overlay.items()}
-        presets = _load_presets_into(repo)  # before the workers start: they inherit them
+        presets = _load_presets_into(repo, by_text)  # before the workers start: they inherit them
         load: Callable[[str], Session | _Loaded | _Inherited] = _load_session
         if overlay or presets is not None:
             load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
@@ -181,9 +181,9 @@ class Loading:
         self._end()
 
 
-def _load_presets_into(repo: Repository) -> Presets | None:
+def _load_presets_into(repo: Repository, overlay: Mapping[str, bytes]) -> Presets | None:
     """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets."""
-    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size)
+    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
     if presets is not None:
         repo._files.append(presets.path)
         repo.diagnostics.extend(presets.problems)

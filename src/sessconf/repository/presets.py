@@ -119,12 +119,16 @@ class Inherits(NamedTuple):
     fields: frozenset[str]
 
 
-def load_presets(root: Path, limit: int) -> Presets | None:
-    """``presets.yaml`` at ``root``, read and resolved, or None when there is none (it is optional)."""
+def load_presets(root: Path, limit: int, overlay: Mapping[str, bytes] | None = None) -> Presets | None:
+    """``presets.yaml`` at ``root``, read and resolved, or None when there is none (it is optional).
+
+    ``overlay`` maps paths (as text) to bytes read instead of the disk's (an editor's buffer)."""
     path = root / PRESETS_FILE
     presets = Presets(path)
     try:
-        raw = read_file(path, limit)
+        raw = overlay.get(str(path)) if overlay else None
+        if raw is None:
+            raw = read_file(path, limit)
     except ReadError as exc:
         if exc.failure is Failure.MISSING:
             return None
