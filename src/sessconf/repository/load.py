@@ -29,7 +29,14 @@ from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
 from sessconf.repository.model import Entry, Indexes, M, Repository
-from sessconf.repository.presets import EXTENDS, Presets, field_problems, load_presets, resolve_session
+from sessconf.repository.presets import (
+    EXTENDS,
+    Presets,
+    check_presets,
+    field_problems,
+    load_presets,
+    resolve_session,
+)
 from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
     LazyPositions,
@@ -92,7 +99,7 @@ class Loading:
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
         self._overlay = by_text = {str(p): raw for p, raw in overlay.items()}
-        presets = _load_presets_into(repo)  # before the workers start: they inherit them
+        presets = _load_presets_into(repo, by_text)  # before the workers start: they inherit them
         load: Callable[[str], Session | _Loaded | _Inherited] = _load_session
         if overlay or presets is not None:
             load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
@@ -101,6 +108,8 @@ class Loading:
         _load_catalogue_into(
             repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items, by_text
         )
+        if presets is not None:  # their values' own problems, while the workers resolve sessions
+            check_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
@@ -174,9 +183,9 @@ class Loading:
         self._end()
 
 
-def _load_presets_into(repo: Repository) -> Presets | None:
+def _load_presets_into(repo: Repository, overlay: Mapping[str, bytes]) -> Presets | None:
     """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets."""
-    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size)
+    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
     if presets is not None:
         repo._files.append(presets.path)
         repo.diagnostics.extend(presets.problems)
