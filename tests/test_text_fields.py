@@ -140,7 +140,7 @@ def test_new_refuses_a_description_with_a_line_break(
     result = run("new", "yoga", "--description", "a\nb", *args)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "sessions/yoga.yaml:2:14: error SC106 description: the text holds a line break (U+000A) at position 2"
+        "sessions/yoga.yaml:3:14: error SC106 description: the text holds a line break (U+000A) at position 2"
         " (write it on one line: a folded block, marked >, joins its lines with spaces)",
         "Found 1 error and 0 warnings in 1 file.",
         "Nothing was written: sessions/yoga.yaml would not lint.",
