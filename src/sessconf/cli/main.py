@@ -37,6 +37,7 @@ COMMANDS = {
     "unarchive": "archive",
     "appointments": "appointments",
     "charges": "charges",
+    "history": "history",
 }
 ALIASES = {"plan": "diff"}
 
