@@ -135,6 +135,21 @@ class Store:
         snap.store = self.display
         return snap
 
+    def probe(self, *, older: bool = False) -> Snapshot:
+        """What the store says of itself without reading its configuration: schema, change
+        counter, last apply (a :class:`Snapshot` whose configuration is left empty). With
+        :func:`~sessconf.plan.snapshot.as_applied` it can stand for the whole snapshot."""
+        if not self.exists():
+            return Snapshot(SchemaStatus(False), store=self.display)
+        from sessconf.store.migrate import check_readable
+        from sessconf.store.read import config_state, schema_status
+
+        with self.db.read() as conn:
+            status = schema_status(conn)
+            check_readable(status, self.display, older=older)
+            version, last = config_state(conn) if status.exists else (None, None)
+        return Snapshot(status, store=self.display, config_version=version, last_apply=last)
+
     def apply(
         self,
         desired: ConfigState,
