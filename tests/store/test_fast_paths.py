@@ -293,3 +293,25 @@ def test_a_write_meanwhile_sends_apply_back_to_planning(backend: str, meanwhile:
         done = store.apply(desired, SETTINGS, history=WHO, planned=Planned(snap, plan))
         assert done.replanned
         assert store.snapshot().config.digest() == desired.digest()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_counter_whose_triggers_were_removed_is_not_trusted(backend: str) -> None:
+    with fresh_store(backend) as store:
+        desired = desired_after([])
+        store.apply(desired, SETTINGS, history=WHO)
+        assert as_applied(store.probe(), desired) is not None
+        snap = store.snapshot()
+        plan, _ = compute_plan(desired_after([Edit("duration", 2)]), snap, SETTINGS, store.display)
+        with store.db.write(exclusive=False) as conn:
+            if backend == "sqlite":
+                conn.execute(text("DROP TRIGGER sessconf_sessions_counted_update"))
+            else:
+                conn.execute(text("ALTER TABLE sessions DISABLE TRIGGER sessconf_sessions_counted"))
+            conn.execute(text("UPDATE sessions SET color = '#123456' WHERE name = :n"), {"n": SESSIONS[0]})
+        assert as_applied(store.probe(), desired) is None
+        assert store.snapshot().changed_outside
+        done = store.apply(
+            desired_after([Edit("duration", 2)]), SETTINGS, history=WHO, planned=Planned(snap, plan)
+        )
+        assert done.replanned

@@ -8,7 +8,7 @@ lint found no error, and a rename the store cannot follow (SC501) is reported at
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -45,9 +45,12 @@ class Review:
         return self.report.repository
 
 
-def review(root: Path, store: Store, *, older: bool = False) -> Review:
+def review(
+    root: Path, store: Store, *, older: bool = False, while_waiting: Callable[[], object] | None = None
+) -> Review:
     """Lint ``root`` and plan it against ``store`` (``older``: an older store schema is read as
-    ``apply`` will upgrade it, instead of being refused)."""
+    ``apply`` will upgrade it, instead of being refused). ``while_waiting`` runs when the store's
+    rows are still being read after lint (``apply`` gets ready to write meanwhile)."""
     # The store is read in the background while lint runs: first what it says of itself, then
     # its rows, which are not waited for when the store certainly holds what lint loaded.
     with Staged(partial(store.probe, older=older), partial(store.snapshot, older=older)) as reading:
@@ -55,7 +58,11 @@ def review(root: Path, store: Store, *, older: bool = False) -> Review:
         if result.errors:
             return Review(result)
         desired = from_repository(result.repository)
-        snap = as_applied(reading.first_result(), desired) or reading.result()
+        snap = as_applied(reading.first_result(), desired)
+        if snap is None:
+            if while_waiting is not None:
+                while_waiting()
+            snap = reading.result()
     settings = result.repository.settings
     plan, conflicts = compute_plan(desired, snap, settings, snap.store or store.display)
     if conflicts:

@@ -135,6 +135,14 @@ class Store:
         snap.store = self.display
         return snap
 
+    def get_ready_to_write(self) -> None:
+        """Import what writing needs (the database library, the write path) ahead of time: an
+        ``apply`` does it while it waits for the store to be read anyway."""
+        import sessconf.store.migrate
+        import sessconf.store.write  # noqa: F401
+
+        self.db.prepare()
+
     def probe(self, *, older: bool = False) -> Snapshot:
         """What the store says of itself without reading its configuration: schema, change
         counter, last apply (a :class:`Snapshot` whose configuration is left empty). With

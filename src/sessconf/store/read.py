@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from sessconf.plan.snapshot import LastApply, SchemaStatus, Snapshot, Usage
 from sessconf.plan.state import BillingItemState, BillingLineState, LocationState, SessionState
-from sessconf.store import tables
+from sessconf.store import rules, tables
 from sessconf.store.engine import plain_rows
 from sessconf.store.errors import DamagedStoreError
 from sessconf.store.history import Applied
@@ -188,10 +188,12 @@ def config_state(conn: Connection) -> tuple[int | None, LastApply | None]:
     if row is None:
         return None, None
     version, applied_version, digest, applied_at, actor = row
+    if not rules.counter_intact(conn):
+        version = None  # a writer removed or disabled its triggers: the rows must be read
     last = None
     if digest is not None and applied_at is not None:
         last = LastApply(applied_at.replace(tzinfo=UTC), actor or "", digest, applied_version)
-    return int(version), last
+    return (None if version is None else int(version)), last
 
 
 def history(conn: Connection, limit: int) -> list[Applied]:
