@@ -120,6 +120,10 @@ class Database:
             self._engines[readonly] = engine
         return engine
 
+    def prepare(self) -> None:
+        """Build the write engine (loading the driver) before the first write needs it."""
+        self._engine(False)
+
     def _sqlite_engine(self, readonly: bool) -> Engine:
         path = self.url.sqlite_path
         timeout = self.lock_timeout

@@ -465,6 +465,36 @@ _PG_TRIGGERS = (
 )
 
 
+def counter_triggers(dialect: str) -> tuple[str, ...]:
+    """The names of the triggers that keep the change counter: a store missing one (dropped or
+    disabled by another writer) has a counter that cannot be trusted."""
+    if dialect == "sqlite":
+        counted = [
+            f"{PREFIX}{t.name}_counted_{event}"
+            for t in tables.CONFIG_TABLES
+            for event in ("insert", "update", "delete")
+        ]
+        return (*counted, f"{PREFIX}config_state_grows", f"{PREFIX}config_state_stays")
+    counted = [f"{PREFIX}{t.name}_counted" for t in tables.CONFIG_TABLES]
+    return (*counted, f"{PREFIX}config_state_guard", f"{PREFIX}config_state_truncate")
+
+
+def counter_intact(conn: Connection) -> bool:
+    """Whether every trigger of the change counter is there and enabled."""
+    names = counter_triggers(conn.dialect.name)
+    marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in names)
+    if conn.dialect.name == "sqlite":
+        query = f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"
+    else:
+        # 'D': disabled (ALTER TABLE ... DISABLE TRIGGER); visible: this store's schema
+        query = (
+            "SELECT count(*) FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid"
+            f" WHERE t.tgname IN ({marks}) AND t.tgenabled <> 'D' AND pg_table_is_visible(c.oid)"
+        )
+    found = conn.exec_driver_sql(query, tuple(names)).scalar()
+    return found == len(names)
+
+
 def _sqlite_config_counter() -> Iterator[str]:
     """SQLite has row triggers only: each row written bumps the counter (a few µs a row)."""
     bump = f"  UPDATE {tables.config_state.name} SET config_version = config_version + 1;\n"
