@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sessconf.limits import MIB
-from sessconf.values import CONTROL_RE
+from sessconf.limits import FORBIDDEN_RE, MIB
 
 RuleLevel = Literal["error", "warning", "off"]
 
@@ -21,7 +20,7 @@ def check_currency(value: str) -> str:
 
 
 def check_one_line(value: str) -> str:
-    control = CONTROL_RE.search(value)
+    control = FORBIDDEN_RE.search(value)
     if control is not None:
         raise ValueError(
             f"the text holds the control character U+{ord(control.group()):04X} (it goes into reminders)"
@@ -33,6 +32,14 @@ def check_locale(value: str) -> str:
     if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Z]{2})?", value):
         raise ValueError(f"'{value}' is not a locale such as en-CA or fr-CA")
     return value
+
+
+def check_color(value: str) -> str:
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value):
+        raise ValueError(f"'{value}' is not a colour: use #rgb or #rrggbb")
+    if len(value) == 4:
+        value = "#" + "".join(2 * digit for digit in value[1:])
+    return value.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +57,7 @@ class Settings:
     rules: dict[str, RuleLevel] = field(default_factory=dict)
     max_delete_fraction: float = 0.3
     max_change_fraction: float = 0.3
+    # Colour advice (SC310, SC311): the calendar's background and the thresholds.
+    calendar_background: str = "#ffffff"
+    min_color_difference: float = 10.0
+    min_color_contrast: float = 3.0

@@ -8,13 +8,8 @@ order are those of the models (``sessconf.model``), which test that they agree.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import NamedTuple
-
-# Refused anywhere in a text: the control characters (General_Category Cc, a set Unicode never
-# changes: tabs and line breaks included) and the line and paragraph separators (Zl, Zp).
-CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class BillingLine(NamedTuple):

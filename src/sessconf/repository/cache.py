@@ -29,7 +29,8 @@ from typing import Any, NamedTuple
 import sessconf
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.repository.files import ReadError, read_file
-from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, TEMPLATES_DIR
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, PRESETS_FILE, TEMPLATES_DIR
+from sessconf.repository.model import Indexes
 from sessconf.settings import Settings
 from sessconf.speed.cache import CacheFolder, digest
 from sessconf.values import BillingItem, BillingLine, Location, Session
@@ -38,8 +39,7 @@ from sessconf.yaml.positions import SourceMap
 
 FOLDER = ".sessconf_cache"  # in the repository, unless SESSCONF_CACHE_DIR says where
 ENVIRONMENT = "SESSCONF_CACHE_DIR"
-PRESETS_FILE = "presets.yaml"
-_FORMAT = b"1"  # the layout of the records below: bump it when they change
+_FORMAT = b"2"  # the layout of the records below: bump it when they change
 
 # Everything besides a file's own bytes that can change what reading it gives, or what lint's
 # cross-file checks that are cached (the reminders' rendering pass) find. Each is hashed by its
@@ -49,7 +49,7 @@ KEY_INPUTS = (
     "pyproject.toml",  # the settings
     LOCATIONS_FILE,
     BILLING_FILE,
-    PRESETS_FILE,  # sessions extend presets
+    PRESETS_FILE,  # sessions extend presets: a session's result is the session resolved
     TEMPLATES_DIR,  # the reminder templates: every entry, by name and bytes
 )
 
@@ -70,11 +70,24 @@ class Loaded(NamedTuple):
     comments: list[Comment] | None = None
     referenced: set[str] | None = None
     # A session that failed validation: its partial value, its unknown fields, its positions
-    # (None: parsed again from the file when asked for).
-    partial: tuple[Session, frozenset[str], SourceMap | None] | None = None
+    # (None: parsed again from the file when asked for), and the file's index of each item kept
+    # of a list that kept only its valid items (``Entry.indexes``).
+    partial: tuple[Session, frozenset[str], SourceMap | None, Indexes] | None = None
+    # The preset it extends and the fields it inherited (see :class:`Inherited`).
+    extended: tuple[str, int] | None = None
 
 
-SessionResult = Session | Loaded
+class Inherited(NamedTuple):
+    """A clean session file that extends a preset: its resolved value, the preset it extends
+    and the fields it inherited (bits over ``presets.FIELDS``: small to hand back and to cache;
+    ``Presets.inheritance`` turns them back into what the entry needs)."""
+
+    model: Session
+    preset: str
+    mask: int
+
+
+SessionResult = Session | Loaded | Inherited
 
 
 class Catalogue(NamedTuple):
@@ -85,7 +98,7 @@ class Catalogue(NamedTuple):
     comments: list[Comment]
     referenced: set[str]
     invalid: set[str]
-    partial: list[tuple[str, Any, frozenset[str]]]  # (id, partial value, unknown fields)
+    partial: list[tuple[str, Any, frozenset[str], Indexes]]  # (id, partial value, unknown fields, indexes)
 
 
 def folder_of(root: Path) -> Path:
@@ -303,10 +316,12 @@ class RepositoryCache:
     def _encode_session(self, result: SessionResult) -> list[Any]:
         if isinstance(result, Session):
             return [0, result]
+        if isinstance(result, Inherited):
+            return [2, result.model, result.preset, result.mask]
         partial = None
         if result.partial is not None:
-            model, unknown, _ = result.partial
-            partial = [model, sorted(unknown)]
+            model, unknown, _, indexes = result.partial
+            partial = [model, sorted(unknown), _encode_indexes(indexes)]
         return [
             1,
             result.model,
@@ -314,18 +329,27 @@ class RepositoryCache:
             [_encode_comment(c) for c in result.comments or ()],
             sorted(result.referenced or ()),
             partial,
+            None if result.extended is None else list(result.extended),
         ]
 
     def _decode_session(self, record: list[Any]) -> SessionResult:
         if record[0] == 0:
             return _session(record[1])
-        _, model, problems, comments, referenced, partial = record
+        if record[0] == 2:
+            _, model, preset, mask = record
+            if not isinstance(preset, str) or not isinstance(mask, int):
+                raise ValueError("not an inherited session")
+            return Inherited(_session(model), preset, mask)
+        _, model, problems, comments, referenced, partial, extended = record
         return Loaded(
             None if model is None else _session(model),
             [self._diagnostic(p) for p in problems] or None,
             [Comment(*c) for c in comments] or None,
             set(referenced) or None,
-            None if partial is None else (_session(partial[0]), frozenset(partial[1]), None),
+            None
+            if partial is None
+            else (_session(partial[0]), frozenset(partial[1]), None, _indexes(partial[2])),
+            None if extended is None else (str(extended[0]), int(extended[1])),
         )
 
     def _encode_catalogue(self, c: Catalogue) -> list[Any]:
@@ -335,7 +359,10 @@ class RepositoryCache:
             [_encode_comment(comment) for comment in c.comments],
             sorted(c.referenced),
             sorted(c.invalid),
-            [[key, _encode_entity(value), sorted(unknown)] for key, value, unknown in c.partial],
+            [
+                [key, _encode_entity(value), sorted(unknown), _encode_indexes(indexes)]
+                for key, value, unknown, indexes in c.partial
+            ],
         ]
 
     def _decode_catalogue(self, record: list[Any]) -> Catalogue:
@@ -346,7 +373,10 @@ class RepositoryCache:
             [Comment(*c) for c in comments],
             set(referenced),
             set(invalid),
-            [(key, _entity(value), frozenset(unknown)) for key, value, unknown in partial],
+            [
+                (key, _entity(value), frozenset(unknown), _indexes(indexes))
+                for key, value, unknown, indexes in partial
+            ],
         )
 
 
@@ -358,6 +388,14 @@ def _encode_entity(value: Location | BillingItem) -> list[Any]:
     if isinstance(value, BillingItem):
         return [*value[:2], str(value.price), *value[3:]]
     return list(value)
+
+
+def _encode_indexes(indexes: Indexes) -> dict[str, list[int]]:
+    return {name: list(kept) for name, kept in indexes.items()}
+
+
+def _indexes(record: dict[str, list[int]]) -> Indexes:
+    return {str(name): tuple(int(i) for i in kept) for name, kept in record.items()}
 
 
 _tuple = tuple.__new__  # a named tuple from a list, without its Python-level constructor

@@ -19,21 +19,30 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sessconf.codes.files import MISSING_FILE, NOT_A_MAPPING, STRAY_FILE
 from sessconf.codes.values import INVALID_NAME, NAME_MISMATCH, WRONG_TYPE
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.limits import SESSION_FILE_MAX, SETTINGS_FILE_MAX
-from sessconf.repository.cache import Catalogue, Loaded, RepositoryCache, SessionResult
+from sessconf.repository.cache import Catalogue, Inherited, Loaded, RepositoryCache, SessionResult
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
-from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
-from sessconf.repository.model import Entry, Repository
+from sessconf.repository.layout import (
+    BILLING_FILE,
+    LOCATIONS_FILE,
+    PRESETS_FILE,
+    SESSIONS_DIR,
+    template_files,
+)
+from sessconf.repository.model import Entry, Indexes, Repository
 from sessconf.repository.pyproject import load_settings
 from sessconf.speed import gc
 from sessconf.speed.pool import ParallelMap
 from sessconf.values import Session
 from sessconf.yaml.positions import SourceMap
+
+if TYPE_CHECKING:
+    from sessconf.repository.presets import Presets
 
 
 def load_repository(
@@ -45,9 +54,10 @@ def load_repository(
 ) -> Repository:
     """Load and validate every file of the repository at ``root``.
 
-    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) to the bytes read
-    instead of the disk: ``sessconf new`` lints a session this way before writing it. ``jobs``:
-    how many processes load session files (default: as many as there are cores, up to 4).
+    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) and catalogues to
+    the bytes read instead of the disk: ``sessconf new`` lints a session this way before writing
+    it, ``lint --stdin-filename`` an editor's buffer. ``jobs``: how many processes load session
+    files (default: as many as there are cores, up to 4).
     ``cache``: use and update the repository's cache (``repository.cache``).
     """
     with Loading.start(root, jobs=jobs, overlay=overlay, cache=cache) as loading:
@@ -83,7 +93,13 @@ class Loading:
         pyproject = root / "pyproject.toml"
         if os.path.lexists(pyproject) and not pyproject.is_dir():
             repo._files.append(pyproject)
-        catalogues = {name: _read_or_failure(root / name, settings.max_file_size) for name in CATALOGUES}
+        by_text = {str(p): raw for p, raw in overlay.items()}
+        catalogues: dict[str, bytes | ReadError] = {}
+        for name in CATALOGUES:  # an editor's unsaved buffer first (lint --stdin-filename)
+            buffer = by_text.get(str(root / name))
+            catalogues[name] = (
+                buffer if buffer is not None else _read_or_failure(root / name, settings.max_file_size)
+            )
         if cache is not None:
             cache.open_pack(settings_bytes, catalogues)
         # Session files are independent: workers start on them before the catalogues are parsed.
@@ -94,15 +110,17 @@ class Loading:
             extra = [str(p) for p in overlay if p.parent == sessions_dir and p.name.endswith(".yaml")]
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
-        self._overlay = by_text = {str(p): raw for p, raw in overlay.items()}
+        self._overlay = by_text
+        presets = _load_presets_into(repo, by_text)  # before the workers start: they inherit them
         self._known: list[SessionResult | None] = []
         load: Callable[[str], Any]
         if cache is not None:  # what the cache knows by its stat is not read again
             self._known = known_results = cache.by_stat(paths)
             paths = [path for path, found in zip(paths, known_results, strict=True) if found is None]
-            load = cache.loader(_read_session, _session_of)
-        elif overlay:
-            load = functools.partial(_load_session, overlay=by_text)
+            parse = functools.partial(_session_of, presets=presets) if presets is not None else _session_of
+            load = cache.loader(_read_session, parse)
+        elif overlay or presets is not None:
+            load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
         else:
             load = _load_session
         if cache is None or not cache.knows_files():
@@ -110,6 +128,10 @@ class Loading:
         self._sessions: ParallelMap[str, Any] = ParallelMap(load, paths, jobs)
         _load_catalogue_into(repo, LOCATIONS_FILE, catalogues[LOCATIONS_FILE], cache)
         _load_catalogue_into(repo, BILLING_FILE, catalogues[BILLING_FILE], cache)
+        if presets is not None:  # their values' own problems, while the workers resolve sessions
+            from sessconf.repository.presets import check_presets
+
+            check_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
@@ -140,6 +162,7 @@ class Loading:
         paths = self._paths
         repo._files.extend(paths)
         sessions = repo.sessions
+        presets = repo.presets
         loaded_results: list[Any] = self._sessions.results()
         results: list[SessionResult]
         if self.cache is None:
@@ -155,13 +178,23 @@ class Loading:
             if type(loaded) is Session:  # a clean session file, the usual case
                 sessions[loaded.name] = Entry(loaded.name, loaded, path)
                 continue
+            if type(loaded) is Inherited:  # a clean session file that extends a preset
+                resolved, preset, mask = loaded
+                inherits = presets.inheritance(preset, mask) if presets is not None else None
+                sessions[resolved.name] = Entry(resolved.name, resolved, path, inherits=inherits)
+                continue
             assert isinstance(loaded, Loaded)
-            model, problems, comments, referenced, partial = loaded
+            model, problems, comments, referenced, partial, extended = loaded
+            inherits = None
+            if extended is not None and presets is not None:
+                inherits = presets.inheritance(*extended)
             if model is not None:
-                sessions[model.name] = Entry(model.name, model, path)
+                sessions[model.name] = Entry(model.name, model, path, inherits=inherits)
             if partial is not None:
-                model, unknown, smap = partial
-                repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown))
+                model, unknown, smap, indexes = partial
+                repo.partial_sessions.append(
+                    Entry(model.name, model, path, (), smap, unknown, inherits, indexes=indexes or None)
+                )
             if problems:
                 repo.diagnostics.extend(problems)
             if comments:
@@ -174,6 +207,10 @@ class Loading:
             entry = sessions.get(Path(key).stem)
             if entry is not None and entry._path == key:
                 entry.source_map = parse_yaml(entry.path, raw).source_map
+        if presets is not None:  # the presets' problems, naming the sessions they reach
+            from sessconf.repository.presets import field_problems
+
+            repo.diagnostics.extend(field_problems(presets, repo.checked_sessions()))
         repo._files.extend(template_files(repo.root))  # never raises: lint reports what cannot be read
         repo.memo = self.cache
         self._end()
@@ -198,6 +235,23 @@ class Loading:
 
 
 CATALOGUES = (LOCATIONS_FILE, BILLING_FILE)
+
+
+def _load_presets_into(repo: Repository, overlay: Mapping[str, bytes]) -> Presets | None:
+    """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets.
+    Without one, the presets' code (and pydantic with it) is not imported."""
+    path = repo.root / PRESETS_FILE
+    if str(path) not in overlay and not os.path.lexists(path):
+        return None
+    from sessconf.repository.presets import load_presets
+
+    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
+    if presets is not None:
+        repo._files.append(presets.path)
+        repo.diagnostics.extend(presets.problems)
+        if presets.comments:
+            repo.comments[presets.path] = presets.comments
+    return presets
 
 
 def _read_or_failure(path: Path, limit: int) -> bytes | ReadError:
@@ -249,8 +303,10 @@ def _load_catalogue_into(
     partial_into: dict[str, Entry[Any]] = (
         repo.partial_locations if filename == LOCATIONS_FILE else repo.partial_billing_items
     )
-    for key, value, unknown in result.partial:
-        partial_into[key] = Entry(key, value, path, (key,), unknown=unknown, positions=positions)
+    for key, value, unknown, indexes in result.partial:
+        partial_into[key] = Entry(
+            key, value, path, (key,), unknown=unknown, indexes=indexes or None, positions=positions
+        )
     if (
         not result.entries
         and not result.partial
@@ -366,14 +422,16 @@ def _read_session(path: str) -> bytes | Loaded:
     return Loaded(None, problems) if raw is None else raw
 
 
-def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> SessionResult:
+def _load_session(
+    path: str, overlay: Mapping[str, bytes] | None = None, presets: Presets | None = None
+) -> SessionResult:
     raw = overlay.get(path) if overlay else None
     if raw is None:
         read = _read_session(path)
         if not isinstance(read, bytes):
             return read
         raw = read
-    return _session_of(path, raw, keep_positions=bool(overlay))
+    return _session_of(path, raw, keep_positions=bool(overlay), presets=presets)
 
 
 _PARSING: tuple[Any, Any, Any] | None = None
@@ -391,11 +449,15 @@ def _parsing() -> tuple[Any, Any, Any]:
     return _PARSING
 
 
-def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> SessionResult:
-    """What a session file's bytes give: its value, or a :class:`Loaded` with its problems.
+def _session_of(
+    path: str, raw: bytes, *, keep_positions: bool = False, presets: Presets | None = None
+) -> SessionResult:
+    """What a session file's bytes give: its value, an :class:`Inherited` (a clean file that
+    extends a preset), or a :class:`Loaded` with its problems.
 
     ``keep_positions``: keep the positions of a file that failed validation (by default they are
-    parsed again when asked for, from the file).
+    parsed again when asked for, from the file). ``presets``: what ``extends`` resolves against
+    (the cache keys every result by presets.yaml's bytes too).
     """
     model_of, validation, parse_yaml = _PARSING or _parsing()
     SessionModel, session_values = model_of.Session, model_of.session_values
@@ -411,7 +473,17 @@ def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> Sessi
             problems.append(_not_mapping(path, data, "a session file holds a mapping of fields"))
         return Loaded(None, problems, comments)
     lazy = LazyPositions(path, raw, doc.source_map)
-    entry = validate(SessionModel, data, path, lazy, (), problems)
+    inherited: frozenset[str] = frozenset()
+    unresolved = False
+    extended = None
+    if "extends" in data:  # resolution: the session as if written out in full (presets.EXTENDS)
+        from sessconf.repository.presets import resolve_session
+
+        resolution = resolve_session(data, presets, path, lazy, problems)
+        data, inherited, unresolved = resolution.data, resolution.inherited, resolution.unresolved
+        if resolution.preset is not None:
+            extended = (resolution.preset, resolution.mask)
+    entry = validate(SessionModel, data, path, lazy, (), problems, inherited, unresolved=unresolved)
     if entry is not None and doc.problems:
         entry = None  # a value YAML misread (1:30, #colour): check nothing that derives from it
     stem = os.path.basename(path)[: -len(".yaml")]
@@ -432,11 +504,16 @@ def _session_of(path: str, raw: bytes, *, keep_positions: bool = False) -> Sessi
         tainted = tainted_fields(doc.source_map, ())
         if name != stem:
             tainted.add("name")
-        model, unknown = partial_model(SessionModel, data, tainted)
-        partial = (session_values(model), unknown, lazy() if keep_positions else None)
-        return Loaded(None, problems, comments, _references(data), partial)
+        indexes: Indexes = {}
+        model, unknown = partial_model(SessionModel, data, tainted, indexes)
+        partial = (session_values(model), unknown, lazy() if keep_positions else None, indexes)
+        return Loaded(None, problems, comments, _references(data), partial, extended)
     value: Session = session_values(entry.model)
-    return Loaded(value, problems or None, comments) if problems or comments else value
+    if problems or comments:
+        return Loaded(value, problems or None, comments, None, None, extended)
+    if extended is not None:
+        return Inherited(value, *extended)
+    return value
 
 
 def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
@@ -476,8 +553,9 @@ def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
         entry = validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
-            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)))
-            result.partial.append((key, as_values(partial), unknown))
+            indexes: Indexes = {}
+            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)), indexes)
+            result.partial.append((key, as_values(partial), unknown, indexes))
         else:
             result.entries.append((key, as_values(entry.model)))
     return result

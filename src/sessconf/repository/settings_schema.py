@@ -11,7 +11,14 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sessconf.limits import MIB
-from sessconf.settings import RuleLevel, Settings, check_currency, check_locale, check_one_line
+from sessconf.settings import (
+    RuleLevel,
+    Settings,
+    check_color,
+    check_currency,
+    check_locale,
+    check_one_line,
+)
 
 
 class SettingsSchema(BaseModel):
@@ -29,6 +36,10 @@ class SettingsSchema(BaseModel):
     rules: dict[str, RuleLevel] = Field(default_factory=dict)
     max_delete_fraction: Annotated[float, Field(ge=0, le=1)] = 0.3
     max_change_fraction: Annotated[float, Field(ge=0, le=1)] = 0.3
+    # Colour advice (SC310, SC311): the calendar's background and the thresholds.
+    calendar_background: Annotated[str, AfterValidator(check_color)] = "#ffffff"
+    min_color_difference: Annotated[float, Field(ge=0, le=100)] = 10.0
+    min_color_contrast: Annotated[float, Field(ge=1, le=21)] = 3.0
 
     def settings(self) -> Settings:
         return Settings(**{name: getattr(self, name) for name in type(self).model_fields})
