@@ -13,7 +13,7 @@ from sessconf.model import check_text, to_price
 from sessconf.repository.json_schemas import _PRICE, _TEXT
 
 TEXT = re.compile(str(_TEXT["pattern"]))
-PRICE = re.compile(str(_PRICE["anyOf"][1]["pattern"]))
+PRICE = re.compile(str(_PRICE["pattern"]))
 # letters and spaces, with the characters that are refused anywhere in a text
 PIECES = st.sampled_from(
     ["a", "b", " ", "\t", "\n", "\r", "\x00", "\x7f", "\x85", "\u2028", "\u202e", "\u2066"]
