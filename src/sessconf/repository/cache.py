@@ -31,6 +31,7 @@ from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.repository.files import ReadError, read_file
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, PRESETS_FILE, TEMPLATES_DIR
 from sessconf.repository.model import Indexes
+from sessconf.repository.presets import Preset, Presets
 from sessconf.settings import Settings
 from sessconf.speed.cache import CacheFolder, digest
 from sessconf.values import BillingItem, BillingLine, Location, Session
@@ -121,6 +122,7 @@ class RepositoryCache:
         self._records: dict[str, list[Any]] = {}  # relative path -> [stat, digest, record]
         self._decoded: dict[str, SessionResult] = {}
         self._catalogues: dict[str, tuple[str, Catalogue]] = {}  # name -> (digest, result)
+        self._presets: list[Any] | None = None  # what lint needs of presets.yaml (its values aside)
         self._memo: dict[str, Any] = {}
         self._seen: dict[str, list[Any]] = {}  # what this load found, to be saved
         self._digests: dict[str, str] = {}  # of the session files: the repository's content
@@ -172,12 +174,14 @@ class RepositoryCache:
         try:
             self._records = document["files"]
             self._memo = document["memo"]
+            self._presets = document.get("presets")
             for name, (found, record) in document["catalogues"].items():
                 self._catalogues[name] = (found, self._decode_catalogue(record))
             for rel, (_, _, record) in self._records.items():
                 self._decoded[rel] = self._decode_session(record)
         except (KeyError, TypeError, ValueError, AttributeError):  # not what this code writes: unused
             self._records, self._memo, self._catalogues, self._decoded = {}, {}, {}, {}
+            self._presets = None
 
     def knows_files(self) -> bool:
         """Whether the pack holds any session file's record (else every file is to be parsed)."""
@@ -190,6 +194,44 @@ class RepositoryCache:
 
     def remember_catalogue(self, filename: str, raw: bytes, catalogue: Catalogue) -> None:
         self._catalogues[filename] = (digest(raw), catalogue)
+        self._dirty = True
+
+    def presets(self, path: Path, raw: bytes) -> Presets | None:
+        """``presets.yaml`` as the pack's inputs (its bytes among them) read it last time: its
+        problems, comments and chains, without the presets' values (a session file to resolve
+        reads the file itself: ``repository.load``)."""
+        record = self._presets
+        if record is None:
+            return None
+        try:
+            problems, field_problems, comments, readable, invalid, found, by_name = record
+            presets = Presets(path, raw=raw, readable=bool(readable), digest=str(found))
+            presets.problems = [self._diagnostic(p) for p in problems]
+            presets.field_problems = [(str(n), str(f), self._diagnostic(p)) for n, f, p in field_problems]
+            presets.comments = [Comment(*c) for c in comments]
+            presets.invalid = set(invalid)
+            for name, extends, origin, broken, keys, mask in by_name:
+                presets.by_name[name] = Preset(
+                    name, extends, {}, presets, {}, dict(origin), bool(broken), frozenset(keys), int(mask)
+                )
+        except (TypeError, ValueError):
+            return None
+        return presets
+
+    def remember_presets(self, presets: Presets) -> None:
+        """What :meth:`presets` gives back (once ``check_presets`` has run on ``presets``)."""
+        self._presets = [
+            [self._encode_diagnostic(p) for p in presets.problems],
+            [[name, field, self._encode_diagnostic(p)] for name, field, p in presets.field_problems],
+            [_encode_comment(c) for c in presets.comments],
+            presets.readable,
+            sorted(presets.invalid),
+            presets.digest,
+            [
+                [p.name, p.extends, p.origin, p.broken, sorted(p.keys), p.mask]
+                for p in presets.by_name.values()
+            ],
+        ]
         self._dirty = True
 
     def by_stat(self, paths: list[str]) -> list[SessionResult | None]:
@@ -280,6 +322,7 @@ class RepositoryCache:
         document = {
             "files": self._seen,
             "memo": self._memo,
+            "presets": self._presets,
             "catalogues": {
                 name: [found, self._encode_catalogue(c)] for name, (found, c) in self._catalogues.items()
             },
@@ -305,13 +348,15 @@ class RepositoryCache:
         return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
     def _encode_diagnostic(self, d: Diagnostic) -> list[Any]:
-        return [self._relative(d.path), d.line, d.column, d.severity.value, d.code, d.message, d.hint]
+        found = [self._relative(d.path), d.line, d.column, d.severity.value, d.code, d.message, d.hint]
+        return [*found, list(d.inherited_by)] if d.inherited_by else found
 
     def _diagnostic(self, item: list[Any]) -> Diagnostic:
-        path, line, column, severity, code, message, hint = item
+        path, line, column, severity, code, message, hint, *inherited = item
         if not all(isinstance(v, str) for v in (path, code, message)) or not isinstance(line + column, int):
             raise ValueError("not a diagnostic")
-        return Diagnostic(self.root / path, line, column, Severity(severity), code, message, hint)
+        by = tuple(str(name) for name in inherited[0]) if inherited else ()
+        return Diagnostic(self.root / path, line, column, Severity(severity), code, message, hint, by)
 
     def _encode_session(self, result: SessionResult) -> list[Any]:
         if isinstance(result, Session):

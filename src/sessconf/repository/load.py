@@ -111,13 +111,16 @@ class Loading:
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
         self._overlay = by_text
-        presets = _load_presets_into(repo, by_text)  # before the workers start: they inherit them
+        # Before the workers start: they inherit them. From the cache, without their values: then
+        # a session file to resolve reads them in full (_PresetsLater).
+        presets, cached = _load_presets_into(repo, by_text, cache)
+        resolving = _PresetsLater(root, settings.max_file_size) if cached else presets
         self._known: list[SessionResult | None] = []
         load: Callable[[str], Any]
         if cache is not None:  # what the cache knows by its stat is not read again
             self._known = known_results = cache.by_stat(paths)
             paths = [path for path, found in zip(paths, known_results, strict=True) if found is None]
-            parse = functools.partial(_session_of, presets=presets) if presets is not None else _session_of
+            parse = functools.partial(_session_of, presets=resolving) if presets is not None else _session_of
             load = cache.loader(_read_session, parse)
         elif overlay or presets is not None:
             load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
@@ -128,10 +131,12 @@ class Loading:
         self._sessions: ParallelMap[str, Any] = ParallelMap(load, paths, jobs)
         _load_catalogue_into(repo, LOCATIONS_FILE, catalogues[LOCATIONS_FILE], cache)
         _load_catalogue_into(repo, BILLING_FILE, catalogues[BILLING_FILE], cache)
-        if presets is not None:  # their values' own problems, while the workers resolve sessions
+        if presets is not None and not cached:  # their values' own problems, while the workers work
             from sessconf.repository.presets import check_presets
 
             check_presets(presets)
+            if cache is not None:
+                cache.remember_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
@@ -237,21 +242,49 @@ class Loading:
 CATALOGUES = (LOCATIONS_FILE, BILLING_FILE)
 
 
-def _load_presets_into(repo: Repository, overlay: Mapping[str, bytes]) -> Presets | None:
-    """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets.
-    Without one, the presets' code (and pydantic with it) is not imported."""
+def _load_presets_into(
+    repo: Repository, overlay: Mapping[str, bytes], cache: RepositoryCache | None
+) -> tuple[Presets | None, bool]:
+    """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets;
+    and whether they came from the cache (which keeps what lint needs of them, not their values)."""
     path = repo.root / PRESETS_FILE
     if str(path) not in overlay and not os.path.lexists(path):
-        return None
-    from sessconf.repository.presets import load_presets
+        return None, False
+    presets = None
+    if cache is not None:
+        raw = _read_or_failure(path, repo.settings.max_file_size)
+        if isinstance(raw, bytes):
+            presets = cache.presets(path, raw)
+    cached = presets is not None
+    if presets is None:
+        from sessconf.repository.presets import load_presets
 
-    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
+        presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
+    repo.presets = presets
     if presets is not None:
         repo._files.append(presets.path)
         repo.diagnostics.extend(presets.problems)
         if presets.comments:
             repo.comments[presets.path] = presets.comments
-    return presets
+    return presets, cached
+
+
+class _PresetsLater:
+    """presets.yaml read in full when a session file first needs resolving against it, in the
+    process that resolves it (the cache gave the loader the presets without their values)."""
+
+    __slots__ = ("limit", "loaded", "root")
+
+    def __init__(self, root: Path, limit: int) -> None:
+        self.root, self.limit = root, limit
+        self.loaded: tuple[Presets | None] | None = None
+
+    def __call__(self) -> Presets | None:
+        if self.loaded is None:
+            from sessconf.repository.presets import load_presets
+
+            self.loaded = (load_presets(self.root, self.limit),)
+        return self.loaded[0]
 
 
 def _read_or_failure(path: Path, limit: int) -> bytes | ReadError:
@@ -423,7 +456,7 @@ def _read_session(path: str) -> bytes | Loaded:
 
 
 def _load_session(
-    path: str, overlay: Mapping[str, bytes] | None = None, presets: Presets | None = None
+    path: str, overlay: Mapping[str, bytes] | None = None, presets: Presets | _PresetsLater | None = None
 ) -> SessionResult:
     raw = overlay.get(path) if overlay else None
     if raw is None:
@@ -450,7 +483,11 @@ def _parsing() -> tuple[Any, Any, Any]:
 
 
 def _session_of(
-    path: str, raw: bytes, *, keep_positions: bool = False, presets: Presets | None = None
+    path: str,
+    raw: bytes,
+    *,
+    keep_positions: bool = False,
+    presets: Presets | _PresetsLater | None = None,
 ) -> SessionResult:
     """What a session file's bytes give: its value, an :class:`Inherited` (a clean file that
     extends a preset), or a :class:`Loaded` with its problems.
@@ -479,6 +516,8 @@ def _session_of(
     if "extends" in data:  # resolution: the session as if written out in full (presets.EXTENDS)
         from sessconf.repository.presets import resolve_session
 
+        if isinstance(presets, _PresetsLater):
+            presets = presets()
         resolution = resolve_session(data, presets, path, lazy, problems)
         data, inherited, unresolved = resolution.data, resolution.inherited, resolution.unresolved
         if resolution.preset is not None:
