@@ -61,6 +61,37 @@ session_texts = st.builds(
         "name: acupinitial\nname: twice\n",
     ]
 )
+# Sessions that extend presets: what they write themselves, on top of what the preset gives.
+EXTENDING = """\
+name: {name}
+description: Extending
+extends: {preset}
+color: "#0f766e"
+duration: 60
+{own}"""
+extending_texts = st.builds(
+    EXTENDING.format,
+    name=names,
+    preset=st.sampled_from(["massage", "needling", "chain", "loop", "nope", "[massage]"]),
+    own=st.sampled_from(["", "locations: [westside]\n", "discipline: massage\n", "billing_items: [gone]\n"]),
+)
+preset_texts = st.sampled_from(
+    [
+        None,
+        "massage:\n  discipline: massage\n",
+        "massage:\n  discipline: massage\n  locations: [downtown]\n"
+        "needling:\n  discipline: acupuncture\n  locations: [downtown, westside]\n"
+        "  billing_items: [acup-initial]\n",
+        "massage:\n  discipline: massage\n  locations: [westside]\n  buffer_after: 5\n"
+        "chain:\n  extends: massage\n  telehealth: true\n",
+        "massage:\n  discipline: massage\n  locations: [downtown]\n  duration: '60'\n",  # a bad value
+        "massage:\n  discipline: massage\n  locations: [gone]\n  name: nope\n  colour: red\n",
+        "loop:\n  extends: other\nother:\n  extends: loop\n  discipline: massage\n",
+        "massage: [\n",
+        "- a list\n",
+        "",
+    ]
+)
 location_texts = st.sampled_from(
     [
         MINIMAL_LOCATIONS,
@@ -103,12 +134,13 @@ template_texts = st.sampled_from(
 
 edits = st.one_of(
     st.tuples(st.just("session"), names, session_texts),
+    st.tuples(st.just("session"), names, extending_texts),
     st.tuples(st.just("remove"), names, st.none()),
     st.tuples(st.just("locations"), st.none(), location_texts),
     st.tuples(st.just("billing"), st.none(), billing_texts),
     st.tuples(st.just("pyproject"), st.none(), pyproject_texts),
     st.tuples(st.just("template"), st.none(), template_texts),
-    st.tuples(st.just("presets"), st.none(), st.sampled_from([None, "massage:\n  discipline: massage\n"])),
+    st.tuples(st.just("presets"), st.none(), preset_texts),
     st.tuples(st.just("corrupt"), st.none(), st.sampled_from([b"", b"garbage", b"sessconf-cache 00\n{}"])),
     st.tuples(st.just("touch"), names, st.none()),
 )
@@ -153,7 +185,7 @@ def scratch_repository() -> Iterator[tuple[Path, Path]]:
         yield root, Path(folder) / "cache"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edits, min_size=1, max_size=6))
 def test_the_cache_never_changes_a_result(steps: list[tuple[str, str | None, str | bytes | None]]) -> None:
     with scratch_repository() as (root, cache_dir):
