@@ -557,12 +557,14 @@ def _session_of(
 
 def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
     from sessconf.model import BillingItem, Location, as_values  # pydantic: not for a cached file
-    from sessconf.repository.validate import describe, partial_model, tainted_fields, validate
+    from sessconf.repository.validate import LazyPositions, describe, partial_model, tainted_fields, validate
     from sessconf.yaml.read import parse_yaml
 
     model: type[Location] | type[BillingItem] = Location if filename == LOCATIONS_FILE else BillingItem
     problems: list[Diagnostic] = []
-    doc = parse_yaml(path, raw)
+    # Positions only if a problem needs one: a catalogue of thousands of entries costs tens of MB
+    # more with them (parsed again then; its entries' own are parsed on demand, by _Positions).
+    doc = parse_yaml(path, raw, positions=False)
     problems.extend(doc.problems)
     result = Catalogue([], problems, doc.comments, set(), set(), [])
     data = doc.data
@@ -572,10 +574,11 @@ def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
         elif problems[-1].code == NOT_A_MAPPING.code:  # an empty file
             problems[-1] = replace(problems[-1], hint="write {} in it for an empty catalogue")
         return result
-    smap = doc.source_map
+    smap = doc.source_map  # what YAML misread (tainted values, notes), without positions
+    positions = LazyPositions(path, raw, smap)
     for key, value in data.items():
         if not _valid_name(key):
-            problems.append(_bad_name(path, smap.key((key,)), key))
+            problems.append(_bad_name(path, positions().key((key,)), key))
             result.invalid.add(key)
             continue
         if not isinstance(value, dict):
@@ -583,13 +586,13 @@ def _load_catalogue(path: Path, raw: bytes, filename: str) -> Catalogue:
             problems.append(
                 WRONG_TYPE.at(
                     path,
-                    smap.value((key,)),
+                    positions().value((key,)),
                     f"'{key}' must be a mapping describing {what}, not {describe(value)}",
                 )
             )
             result.invalid.add(key)
             continue
-        entry = validate(model, value, path, lambda: smap, (key,), problems)
+        entry = validate(model, value, path, positions, (key,), problems)
         if entry is None:
             result.invalid.add(key)
             indexes: Indexes = {}
