@@ -36,11 +36,12 @@ def test_a_rename_onto_a_name_the_store_holds_is_sc501_at_its_previous_name(
 
     diff = run("diff", "--dir", clinic, "--store", store_url)
     assert diff.exit_code == 1, diff.output
-    assert diff.output.splitlines() == [
+    first, summary = diff.output.splitlines()
+    assert first == (
         f"sessions/rmt60.yaml:{line}:18: error SC501 cannot rename session 'rmt60': both 'rmt30' and"
-        " 'rmt60' exist in the store (remove the previous name, or rename or delete the other entity first)",
-        "Found 1 error and 0 warnings in 21 files.",
-    ]
+        " 'rmt60' exist in the store (remove the previous name, or rename or delete the other entity first)"
+    )
+    assert summary.startswith("Found 1 error and 0 warnings in ")
 
     data = json.loads(run("diff", "--dir", clinic, "--store", store_url, "--format", "json").output)
     found = [d for d in data["diagnostics"] if d["code"] == "SC501"]
