@@ -528,7 +528,7 @@ def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_pa
     )
     assert "\nsessions/acupinitial.yaml:5:13: error SC201 unknown location 'downtwn'" in comment
     assert "<pre>" in comment
-    assert "in 22 files.\n</pre>\n</details>\n\n<sub>Commit 0123456789ab · " in comment
+    assert "in 23 files.\n</pre>\n</details>\n\n<sub>Commit 0123456789ab · " in comment
     assert "plan" not in result.outputs
 
 
@@ -584,7 +584,7 @@ def test_a_refused_apply_says_the_store_is_unchanged(runner: Runner, tmp_path: P
         "❌ `sessconf apply` refused or failed (status 1): nothing was written, the store is unchanged."
         in refused.summary
     )
-    assert "(use --force to apply anyway)" in refused.summary
+    assert "(use --force to apply anyway, with 7 sessions deleted or archived" in refused.summary
     assert "> Safety threshold: 7 of 19 sessions would be deleted or archived" in refused.summary
     forced = runner(command="apply", force="true")
     assert forced.status == 0, forced.stdout + forced.stderr
@@ -685,7 +685,7 @@ def test_the_hook_reports_the_staged_files(clinic: Path) -> None:
     assert done is not None
     assert (done.returncode, done.stdout.splitlines()[0]) == (
         0,
-        "sessions/rmt60.yaml:7:11: warning SC302 "
+        "sessions/rmt60.yaml:6:11: warning SC302 "
         "duration 62 is not a multiple of 5 minutes (use 60, or change duration_step)",
     )
     done = run_hook(clinic, ["sessions/acupinitial.yaml"])
@@ -778,11 +778,12 @@ def test_shell_completion_as_documented() -> None:
 def test_editor_modelines_as_documented(run: Run, tmp_path: Path) -> None:
     section = readme_section("Editor support")
     modelines = re.findall(r"# yaml-language-server: \$schema=(\S+)", section)
-    session, locations, billing = modelines
+    session, locations, billing, presets = modelines
     files = {
         session: [*sorted((ROOT / "sessions").glob("*.yaml"))],
         locations: [ROOT / "locations.yaml"],
         billing: [ROOT / "billing_items.yaml"],
+        presets: [ROOT / "presets.yaml"],
     }
     for schema, paths in files.items():
         for path in paths:

@@ -143,8 +143,8 @@ def test_new_reports_every_error_and_counts_the_files_they_are_in(
     codes = [re.split(r"[: ]+", line)[:5] for line in result.output.splitlines()[:-2]]
     assert codes == [
         ["sessions/other.yaml", "11", "18", "error", "SC205"],
-        ["sessions/yoga.yaml", "4", "13", "error", "SC201"],
-        ["sessions/yoga.yaml", "9", "15", "error", "SC108"],
+        ["sessions/yoga.yaml", "5", "13", "error", "SC201"],  # line 1: the modeline
+        ["sessions/yoga.yaml", "10", "15", "error", "SC108"],
     ]
     assert result.output.splitlines()[-2] == "Found 3 errors and 0 warnings in 2 files."
 
