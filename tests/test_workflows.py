@@ -210,7 +210,7 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     check, apply = workflow["jobs"]["check"], workflow["jobs"]["apply"]
     assert check["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = [s["with"]["command"] for s in check["steps"] if s.get("uses") == "./"]
-    assert commands == ["lint", "diff"]
+    assert commands == ["lint", "preview", "diff"]
     plan_step = check["steps"][-1]
     assert plan_step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE_READONLY }}"}
     # two applies never run at once, and one is never cancelled half-way
@@ -219,6 +219,26 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     (step,) = [s for s in apply["steps"] if s.get("uses") == "./"]
     assert step["with"]["command"] == "apply"
     assert step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE }}"}
+
+
+def test_the_pull_request_job_uploads_the_preview_and_links_it_from_the_comment() -> None:
+    workflow = load_yaml(ROOT / ".github" / "workflows" / "sessconf.yml")
+    steps = workflow["jobs"]["check"]["steps"]
+    (preview,) = [s for s in steps if s.get("with", {}).get("command") == "preview"]
+    plan = steps[-1]
+    assert steps.index(preview) < steps.index(plan)  # the artifact exists before the comment
+    assert preview["id"] == "preview"
+    assert preview["if"] == "${{ !cancelled() }}"  # also after lint errors: the page lists them
+    assert preview["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE_READONLY }}"}
+    assert plan["with"]["preview-url"] == "${{ steps.preview.outputs.preview-url }}"
+    # the action uploads the page with actions/upload-artifact, before it posts the comment
+    names = [step["name"] for step in action_steps()]
+    (upload,) = [s for s in action_steps() if s.get("id") == "upload-preview"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "${{ steps.run.outputs.preview }}"
+    assert "steps.run.outputs.preview != ''" in upload["if"]
+    assert names.index(upload["name"]) < names.index("Comment the plan on the pull request")
+    assert ACTION["outputs"]["preview-url"]["value"] == "${{ steps.upload-preview.outputs.artifact-url }}"
 
 
 # -- the composite action, run locally ----------------------------------------------------------
@@ -460,6 +480,44 @@ def test_diff_writes_the_comment_the_summary_and_the_plan(runner: Runner, tmp_pa
     assert not (tmp_path / "store.db").exists()  # diff never writes
 
 
+def test_preview_writes_the_page_for_the_artifact(runner: Runner, tmp_path: Path) -> None:
+    runner.env["SESSCONF_STORE"] = f"sqlite:///{tmp_path / 'store.db'}"
+    result = runner(command="preview")
+    assert (result.status, result.outputs["exit-code"]) == (0, "0")
+    assert result.outputs["artifact-name"] == "sessconf-preview"
+    page = Path(result.outputs["preview"]) / "index.html"
+    assert "Plan: 43 to create" in page.read_text(encoding="utf-8")
+    assert not (tmp_path / "store.db").exists()  # the store is only read
+
+
+def test_preview_with_lint_errors_still_writes_the_page_and_fails(runner: Runner, tmp_path: Path) -> None:
+    edit(runner.workspace / "sessions/acupinitial.yaml", *BROKEN_LOCATION)
+    result = runner(command="preview", store=f"sqlite:///{tmp_path / 'store.db'}")
+    assert (result.status, result.outputs["exit-code"]) == (1, "1")
+    page = (Path(result.outputs["preview"]) / "index.html").read_text(encoding="utf-8")
+    assert "no plan was computed" in page
+    assert "SC201" in page
+
+
+def test_preview_without_a_store_says_why(runner: Runner) -> None:
+    runner.env["SESSCONF_STORE"] = ""
+    result = runner(command="preview")
+    assert result.status == 0
+    assert "::notice title=sessconf::no preview: no store is configured" in result.stdout
+    assert "preview" not in result.outputs
+
+
+def test_the_comment_links_the_preview(runner: Runner, tmp_path: Path) -> None:
+    runner.env["SESSCONF_STORE"] = f"sqlite:///{tmp_path / 'store.db'}"
+    url = "https://github.example/clinic/config/actions/runs/42/artifacts/9"
+    result = runner(ROOT, command="diff", **{"preview-url": url})
+    comment = Path(result.outputs["comment"]).read_text()
+    assert f"🖼️ **[Preview for reviewers]({url})**" in comment
+    assert comment.index("Preview for reviewers") < comment.index("<sub>Commit 0123456789ab")
+    plain = runner(command="diff")
+    assert "Preview for reviewers" not in Path(plain.outputs["comment"]).read_text()
+
+
 def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_path: Path) -> None:
     edit(runner.workspace / "sessions/acupinitial.yaml", *BROKEN_LOCATION)
     result = runner(command="diff", store=f"sqlite:///{tmp_path / 'store.db'}")
@@ -470,7 +528,7 @@ def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_pa
     )
     assert "\nsessions/acupinitial.yaml:5:13: error SC201 unknown location 'downtwn'" in comment
     assert "<pre>" in comment
-    assert "in 22 files.\n</pre>\n</details>\n\n<sub>Commit 0123456789ab · " in comment
+    assert "in 23 files.\n</pre>\n</details>\n\n<sub>Commit 0123456789ab · " in comment
     assert "plan" not in result.outputs
 
 
@@ -627,7 +685,7 @@ def test_the_hook_reports_the_staged_files(clinic: Path) -> None:
     assert done is not None
     assert (done.returncode, done.stdout.splitlines()[0]) == (
         0,
-        "sessions/rmt60.yaml:7:11: warning SC302 "
+        "sessions/rmt60.yaml:6:11: warning SC302 "
         "duration 62 is not a multiple of 5 minutes (use 60, or change duration_step)",
     )
     done = run_hook(clinic, ["sessions/acupinitial.yaml"])
@@ -679,11 +737,12 @@ def test_shell_completion_as_documented() -> None:
 def test_editor_modelines_as_documented(run: Run, tmp_path: Path) -> None:
     section = readme_section("Editor support")
     modelines = re.findall(r"# yaml-language-server: \$schema=(\S+)", section)
-    session, locations, billing = modelines
+    session, locations, billing, presets = modelines
     files = {
         session: [*sorted((ROOT / "sessions").glob("*.yaml"))],
         locations: [ROOT / "locations.yaml"],
         billing: [ROOT / "billing_items.yaml"],
+        presets: [ROOT / "presets.yaml"],
     }
     for schema, paths in files.items():
         for path in paths:

@@ -136,13 +136,40 @@ def to_price(value: object) -> Decimal:
     return price.quantize(_CENT)
 
 
+# An IANA zone name as the tz database spells it: Area/Location (America/Argentina/Buenos_Aires,
+# Etc/GMT+5), at most 64 characters (the longest is 32). No dots, so never '..' or a file path.
+TIMEZONE_MAX = 64
+_TIMEZONE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9][A-Za-z0-9_+-]*)*")
+# Names without an area are the tz database's legacy ones (EST5EDT, EST, GMT0, Japan) and the
+# host's own files (localtime, Factory): only UTC is kept. posix/ and right/ are copies of the
+# database that some systems ship, not names.
+_SINGLE_NAMES = frozenset({"UTC"})
+_NOT_AREAS = frozenset({"posix", "right", "SystemV"})
+
+
+def shown_value(value: str, limit: int = TIMEZONE_MAX) -> str:
+    """``value`` as a message may quote it: at most ``limit`` characters, what does not print escaped."""
+    short = value if len(value) <= limit else value[: limit - 1] + "…"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in short)
+
+
 def check_timezone(value: str) -> str:
+    """An IANA time zone name that this machine's tz database knows, checked before any file is
+    opened (a name is a path into the database: ``../../etc/passwd``, 10,000 characters)."""
+    shown = {"value": shown_value(value)}
+    if len(value) > TIMEZONE_MAX or not _TIMEZONE_RE.fullmatch(value):
+        raise PydanticCustomError("unknown-timezone", "unknown time zone '{value}'", shown)
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, a name too long
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, RecursionError):
+        raise PydanticCustomError("unknown-timezone", "unknown time zone '{value}'", shown) from None
+    if ("/" not in value and value not in _SINGLE_NAMES) or value.partition("/")[0] in _NOT_AREAS:
         raise PydanticCustomError(
-            "unknown-timezone", "unknown time zone '{value}'", {"value": value}
-        ) from None
+            "unknown-timezone",
+            "'{value}' is not a location-based IANA time zone name (legacy and POSIX-style names "
+            "such as EST5EDT are not accepted)",
+            shown,
+        )
     return value
 
 

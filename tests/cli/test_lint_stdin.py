@@ -20,13 +20,13 @@ def here(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_buffer_wins_over_the_disk_and_references_are_checked(run: Run, here: Path) -> None:
-    buffer = (here / "sessions/rmt60.yaml").read_text().replace("downtown", "dwntown")
-    result = run("lint", "--stdin-filename", "sessions/rmt60.yaml", "-", input=buffer)
+    buffer = (here / "sessions/acupinitial.yaml").read_text().replace("downtown", "dwntown")
+    result = run("lint", "--stdin-filename", "sessions/acupinitial.yaml", "-", input=buffer)
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("sessions/rmt60.yaml:")
+    assert result.output.startswith("sessions/acupinitial.yaml:")
     assert "SC201 unknown location 'dwntown' (did you mean 'downtown'?)" in result.output
     assert result.output.endswith("Found 1 error and 0 warnings in 1 file.\n")
-    assert "dwntown" not in (here / "sessions/rmt60.yaml").read_text()  # nothing written
+    assert "dwntown" not in (here / "sessions/acupinitial.yaml").read_text()  # nothing written
 
 
 def test_a_clean_buffer_passes_where_the_disk_fails(run: Run, here: Path) -> None:

@@ -38,6 +38,7 @@ COMMANDS = {
     "unarchive": "archive",
     "appointments": "appointments",
     "charges": "charges",
+    "preview": "preview",
 }
 ALIASES = {"plan": "diff"}
 

@@ -6,14 +6,16 @@ from pathlib import Path
 
 import click
 
-from sessconf.cli.options import dir_option
+from sessconf.cli.options import dir_option, output_path
 
 
 @click.command("schema")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
-    help="Write session.schema.json, locations.schema.json and billing_items.schema.json into DIR.",
+    type=click.Path(file_okay=False, dir_okay=True),
+    callback=output_path,
+    help="Write session.schema.json, presets.schema.json, locations.schema.json and "
+    "billing_items.schema.json into DIR.",
 )
 @click.option(
     "--names",

@@ -18,6 +18,7 @@ from sessconf.lint.context import LintContext
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, TEMPLATES_DIR
 from sessconf.repository.load import Loading
 from sessconf.repository.model import Repository
+from sessconf.repository.presets import merge_inherited
 from sessconf.repository.pyproject import load_settings
 
 # Problems of the repository's shape are reported whatever files were asked for.
@@ -102,14 +103,24 @@ def lint_repository(
     for check in all_checks():
         if ctx.is_on(check.code.code):  # what the settings turn off costs nothing: it does not run
             found.extend(check.run(ctx))
+    if repo.presets is not None:  # a problem in an inherited value once, naming its sessions
+        found = merge_inherited(found)
     marks = suppressions.by_file(repo.comments)
     found.extend(suppressions.useless(marks))
     found = list(_apply_settings(found, repo, marks))
     selected = select_files(repo, paths)
     if selected is not None:
-        found = [d for d in found if d.path in selected or d.code in _ALWAYS_REPORTED]
+        found = [d for d in found if _selected(d, selected, repo)]
     files = repo.file_count if selected is None else len(selected)
     return LintResult(repo, sort_diagnostics(found), files)
+
+
+def _selected(d: Diagnostic, selected: set[Path], repo: Repository) -> bool:
+    """A diagnostic of a selected file; or in a preset value that a selected session inherits."""
+    if d.path in selected or d.code in _ALWAYS_REPORTED:
+        return True
+    sessions = repo.sessions_dir
+    return any(sessions / f"{name}.yaml" in selected for name in d.inherited_by)
 
 
 def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
@@ -124,7 +135,7 @@ def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
     root = repo.root
     # The files read, and the entries reported as stray or unreadable (at their own paths).
     known = {*repo.files, *(d.path for d in repo.diagnostics)}
-    whole_repo = {repo.locations_path, repo.billing_items_path, root / "pyproject.toml"}
+    whole_repo = {repo.locations_path, repo.billing_items_path, root / "pyproject.toml", repo.presets_path}
     templates = root / TEMPLATES_DIR
     selected: set[Path] = set()
     for given in paths:
@@ -148,8 +159,8 @@ def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
         if not under and path != repo.sessions_dir:
             raise UsageError(
                 f"{given} is not a file of the repository",
-                "sessconf lints pyproject.toml, locations.yaml, billing_items.yaml, sessions/*.yaml "
-                "and templates/",
+                "sessconf lints pyproject.toml, locations.yaml, billing_items.yaml, presets.yaml, "
+                "sessions/*.yaml and templates/",
             )
         selected |= under
     return selected

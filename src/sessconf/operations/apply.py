@@ -19,7 +19,7 @@ from sessconf.plan.desired import from_repository
 from sessconf.plan.plan import Plan
 from sessconf.plan.saved import saved_plan_refusal
 from sessconf.repository.model import Repository
-from sessconf.store import ApplyResult, PlanStamp, Store, migrate
+from sessconf.store import ApplyResult, Planned, PlanStamp, Store, migrate
 from sessconf.store.history import HistoryEntry
 from sessconf.store.write import rows_to_write
 
@@ -60,8 +60,17 @@ def apply(
     """Write ``plan`` (approved from ``reviewed``): refused if the store or the repository moved."""
     assert reviewed.desired is not None
     settings = reviewed.repository.settings
+    planned = None
+    if reviewed.snapshot is not None and reviewed.plan is not None:
+        planned = Planned(reviewed.snapshot, reviewed.plan)
     return store.apply(
-        reviewed.desired, settings, PlanStamp.of(plan), force=force, history=history, progress=progress
+        reviewed.desired,
+        settings,
+        PlanStamp.of(plan),
+        force=force,
+        history=history,
+        progress=progress,
+        planned=planned,
     )
 
 

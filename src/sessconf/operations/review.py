@@ -20,6 +20,7 @@ from sessconf.lint.engine import LintResult, lint
 from sessconf.plan.compute import RenameConflict, compute_plan
 from sessconf.plan.desired import from_repository
 from sessconf.plan.plan import Plan
+from sessconf.plan.snapshot import Snapshot
 from sessconf.plan.state import ConfigState, EntityKind
 from sessconf.repository.model import Entry, Repository
 from sessconf.speed.background import Background
@@ -37,6 +38,7 @@ class Review:
     report: LintResult
     desired: ConfigState | None = None
     plan: Plan | None = None
+    snapshot: Snapshot | None = None  # what the plan was computed from
 
     @property
     def repository(self) -> Repository:
@@ -58,7 +60,7 @@ def review(root: Path, store: Store, *, older: bool = False) -> Review:
         located = [_located(result.repository, conflict) for conflict in conflicts]
         return Review(replace(result, diagnostics=located))
     plan.diagnostics = result.diagnostics
-    return Review(result, desired, plan)
+    return Review(result, desired, plan, snap)
 
 
 def _located(repo: Repository, conflict: RenameConflict) -> Diagnostic:

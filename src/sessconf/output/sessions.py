@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from sessconf.diagnostics import count
 from sessconf.output import Context, Styles
 from sessconf.output.jsonfmt import dumps
@@ -9,11 +12,20 @@ from sessconf.output.table import columns, ljust, width
 from sessconf.plan.state import SessionState, to_plain
 from sessconf.plan.view import SessionView, Which
 
+if TYPE_CHECKING:
+    from sessconf.operations.resolved import ResolvedSession
+
 _HEADERS = ("NAME", "DURATION", "DISCIPLINE", "LOCATIONS", "DESCRIPTION")
 _NONE = {"bookable": "No bookable sessions", "archived": "No archived sessions", "all": "No sessions"}
 
 
-def render_list(sessions: list[SessionState], which: Which, fmt: str, ctx: Context) -> str:
+Swatch = Callable[[str], str]  # a colour as a block drawn in it (the command line makes one)
+
+
+def render_list(
+    sessions: list[SessionState], which: Which, fmt: str, ctx: Context, swatch: Swatch | None = None
+) -> str:
+    """The sessions as a table (``swatch``: draw each one's colour before its name)."""
     if fmt == "json":
         return dumps([to_plain(s) for s in sessions])
     if not sessions:
@@ -31,13 +43,17 @@ def render_list(sessions: list[SessionState], which: Which, fmt: str, ctx: Conte
     ]
     header, *body = columns([_HEADERS, *rows])
     lines = [styles.bold(header), *body]
+    if swatch is not None:
+        lines[0] = "   " + lines[0]
+        lines[1:] = [f"{swatch(s.color)} {line}" for s, line in zip(sessions, lines[1:], strict=True)]
     archived = sum(1 for s in sessions if s.archived)
     total = count(len(sessions), "session")
     lines.append(f"{total} ({archived} archived)" if which == "all" else total)
     return "\n".join(lines) + "\n"
 
 
-def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
+def render_show(view: SessionView, fmt: str, ctx: Context, swatch: Swatch | None = None) -> str:
+    """One session in full (``swatch``: draw its colour beside the ``#rrggbb``)."""
     if fmt == "json":
         return dumps(view.to_dict())
     styles = Styles.of(ctx)
@@ -45,7 +61,7 @@ def render_show(view: SessionView, fmt: str, ctx: Context) -> str:
     fields = [
         ("description", _one_line(s.description)),
         ("discipline", s.discipline),
-        ("color", s.color),
+        ("color", s.color + (f" {swatch(s.color)}" if swatch is not None else "")),
         ("duration", f"{s.duration} minutes"),
         ("archived", _bool(s.archived)),
         ("previous_names", ", ".join(s.previous_names) or "(none)"),
@@ -111,3 +127,47 @@ def _one_line(text: str) -> str:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+def render_resolved(view: ResolvedSession, fmt: str, ctx: Context) -> str:
+    """A resolved session of the repository, with where each field comes from."""
+    if fmt == "json":
+        return dumps(
+            {
+                "name": view.name,
+                "path": ctx.rel(view.path),
+                "extends": view.extends,
+                "presets": list(view.chain),
+                "fields": {
+                    f.name: {
+                        "value": f.value,
+                        "from": None
+                        if f.path is None or f.pos is None
+                        else {
+                            "path": ctx.rel(f.path),
+                            "line": f.pos[0],
+                            "column": f.pos[1],
+                            "preset": f.preset,
+                        },
+                    }
+                    for f in view.fields
+                },
+            }
+        )
+    from sessconf.output.text import value_text
+
+    styles = Styles.of(ctx)
+    head = f"session {view.name} ({ctx.rel(view.path)}"
+    head += f", extends {' → '.join(view.chain)})" if view.chain else ")"
+    rows = []
+    for f in view.fields:
+        if f.path is None or f.pos is None:
+            where = "(default)"
+        else:
+            where = f"{ctx.rel(f.path)}:{f.pos[0]}" + (f" ({f.preset})" if f.preset else "")
+        rows.append((f.name + ":", value_text(f.value), where))
+    key_width = max(len(key) for key, _, _ in rows)
+    value_width = max(len(value) for _, value, _ in rows)
+    lines = [styles.bold(head)]
+    lines += [f"  {key:<{key_width}} {value:<{value_width}}  {styles.dim(at)}" for key, value, at in rows]
+    return "\n".join(lines) + "\n"

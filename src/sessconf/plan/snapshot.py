@@ -36,6 +36,8 @@ class LastApply:
     applied_at: datetime  # UTC
     actor: str
     config_digest: str
+    # the store's change counter as that apply left it (None: not recorded, compare digests)
+    config_version: int | None = None
 
 
 @dataclass(slots=True)
@@ -57,6 +59,8 @@ class Snapshot:
     # session -> appointment counts of its future slots that hold more than one
     future_slots: dict[str, list[int]] = field(default_factory=dict)
     last_apply: LastApply | None = None  # None: never applied (or the store does not say)
+    # the store's configuration change counter when this was read (None: the store has none)
+    config_version: int | None = None
 
     @property
     def store_id(self) -> str | None:
@@ -67,4 +71,8 @@ class Snapshot:
         """Whether the configuration differs from what the last apply left (SPEC §4: edited by
         other means; a plan would revert those edits)."""
         last = self.last_apply
-        return last is not None and last.config_digest != self.config.digest()
+        if last is None:
+            return False
+        if last.config_version is not None and last.config_version == self.config_version:
+            return False  # nothing was written since: no digest to compute
+        return last.config_digest != self.config.digest()

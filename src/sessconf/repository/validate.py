@@ -27,7 +27,7 @@ from sessconf.codes.values import (
     WRONG_TYPE,
 )
 from sessconf.diagnostics import Diagnostic, did_you_mean
-from sessconf.model import RANGES, name_problem
+from sessconf.model import RANGES, TIMEZONE_MAX, name_problem
 from sessconf.repository.model import Entry, M
 from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
 
@@ -106,14 +106,26 @@ def validate(
     positions: Callable[[], SourceMap],
     prefix: KeyPath,
     problems: list[Diagnostic],
+    inherited: Collection[str] = (),
+    *,
+    unresolved: bool = False,
 ) -> Entry[M] | None:
+    """``data`` as a valid model, or None with its problems among ``problems``.
+
+    ``inherited``: the fields a session took from its presets, whose errors are reported at the
+    preset (once, not once per session). ``unresolved``: the session's presets could not be
+    resolved (reported already), so a missing key may be one they would have given.
+    """
     notes = positions.notes if isinstance(positions, LazyPositions) else positions().notes
     if notes:
-        problems.extend(_yaml11_booleans(model, path, notes, positions, prefix))
+        problems.extend(yaml11_booleans(model, path, notes, positions, prefix))
     try:
         instance = model.model_validate(data)
     except ValidationError as exc:
-        problems.extend(schema_diagnostics(exc, model, path, positions(), prefix))
+        found = schema_diagnostics(exc, model, path, positions(), prefix, inherited)
+        if unresolved:
+            found = [d for d in found if d.code != MISSING_KEY.code]
+        problems.extend(found)
         return None
     name = str(prefix[0]) if prefix else str(data["name"])
     if isinstance(positions, LazyPositions):
@@ -121,7 +133,7 @@ def validate(
     return Entry(name, instance, path, prefix, positions())
 
 
-def _yaml11_booleans(
+def yaml11_booleans(
     model: type[BaseModel],
     path: Path | str,
     notes: dict[KeyPath, str],
@@ -184,13 +196,21 @@ def _label(loc: tuple[str | int, ...]) -> str:
 
 
 def schema_diagnostics(
-    exc: ValidationError, model: type[BaseModel], path: Path | str, smap: SourceMap, prefix: KeyPath
+    exc: ValidationError,
+    model: type[BaseModel],
+    path: Path | str,
+    smap: SourceMap,
+    prefix: KeyPath,
+    skip: Collection[str] = (),
 ) -> list[Diagnostic]:
-    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences."""
+    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences
+    (but those of the fields of ``skip``, reported elsewhere)."""
     out = []
     for err in exc.errors(include_url=False):
         kind = err["type"]
         loc: tuple[str | int, ...] = tuple(err["loc"])
+        if skip and loc and loc[0] in skip:
+            continue
         ctx = err.get("ctx") or {}
         if "index" in ctx:
             loc = (*loc, ctx["index"])
@@ -257,14 +277,31 @@ def _hint(kind: str, loc: tuple[str | int, ...], value: object) -> str | None:
             return "write spaces instead of the tab"
         return None
     if kind == UNKNOWN_TIMEZONE.name:
-        return did_you_mean(str(value), _timezones()) or "use an IANA time zone name such as America/Toronto"
+        text = str(value)[:TIMEZONE_MAX]
+        if text in _LEGACY_ZONES:
+            return f"did you mean '{_LEGACY_ZONES[text]}'?"
+        return did_you_mean(text, _timezones()) or "use an IANA time zone name such as America/Toronto"
     return None
+
+
+# what the legacy names of North American and common zones stand for
+_LEGACY_ZONES = {
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+    "EST": "America/Panama",
+    "MST": "America/Phoenix",
+    "HST": "Pacific/Honolulu",
+    "GMT": "UTC",
+    "GMT0": "UTC",
+}
 
 
 def _timezones() -> set[str]:
     import zoneinfo
 
-    return zoneinfo.available_timezones()
+    return {zone for zone in zoneinfo.available_timezones() if "/" in zone or zone in ("UTC",)}
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from sessconf.errors import RefusedError
 from sessconf.plan.compute import compute_plan
-from sessconf.plan.plan import Plan
+from sessconf.plan.plan import Action, Plan
 from sessconf.plan.snapshot import SchemaStatus, Snapshot
-from sessconf.plan.state import ConfigState
+from sessconf.plan.state import ConfigState, EntityKind
 from sessconf.settings import Settings
 from sessconf.store.history import HistoryEntry
 from sessconf.store.url import Source, StoreUrl
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 
-__all__ = ["ApplyResult", "HistoryEntry", "PlanStamp", "Snapshot", "Store", "StoreUrl"]
+__all__ = ["ApplyResult", "HistoryEntry", "PlanStamp", "Planned", "Snapshot", "Store", "StoreUrl"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +46,21 @@ class PlanStamp:
 
 
 @dataclass(frozen=True, slots=True)
+class Planned:
+    """A plan and the snapshot it was computed from (with the desired state and settings that
+    ``apply`` is given): while the store's configuration has not moved since, ``apply`` writes
+    it without reading and planning everything again."""
+
+    snapshot: Snapshot
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True)
 class ApplyResult:
     plan: Plan
     rows: int
     store_id: str
+    replanned: bool = True  # False: the plan made before the lock was still the store's
 
 
 class Store:
@@ -133,12 +144,17 @@ class Store:
         force: bool = False,
         history: HistoryEntry,
         progress: Callable[[int], None] | None = None,
+        planned: Planned | None = None,
     ) -> ApplyResult:
         """Make the store hold ``desired``, in one transaction: all of it or nothing.
 
-        The plan is computed again under the store's write lock. With ``expected``, a store or
-        repository that changed since that plan was made is refused; blocked changes and exceeded
-        thresholds (unless ``force``) are refused too. Nothing is written when anything is refused.
+        The plan is checked under the store's write lock: ``planned`` (made from ``desired`` and
+        ``settings`` before the lock) is kept when the store's configuration has not changed
+        since its snapshot was read and no delete it makes is used by an appointment booked
+        meanwhile; otherwise, and without ``planned``, the store is read and planned again. With
+        ``expected``, a store or repository that changed since that plan was made is refused;
+        blocked changes and exceeded thresholds (unless ``force``) are refused too. Nothing is
+        written when anything is refused.
         """
         from sessconf.store.migrate import ensure_schema
         from sessconf.store.read import schema_status
@@ -151,16 +167,24 @@ class Store:
             # to block a change, no session to count against a threshold).
             _check_store_id(expected, SchemaStatus(False), self.display)
             _check_digests(expected, ConfigState().digest(), desired.digest())
+        if planned is not None:
+            # Digested before the lock is taken: the history records them.
+            planned.plan.digest()
+            desired.digest()
         with self.db.write() as conn:
             before = schema_status(conn)
             if expected is not None:
                 _check_store_id(expected, before, self.display)
             ensure_schema(conn, self.display)
             status = schema_status(conn)
-            snap = _read_snapshot(conn, status)
-            plan, conflicts = compute_plan(desired, snap, settings, self.display)
-            if conflicts:
-                raise RefusedError(conflicts[0].message, conflicts[0].hint)
+            if planned is not None and _still_valid(conn, planned, before):
+                snap, plan = planned.snapshot, planned.plan
+            else:
+                planned = None
+                snap = _read_snapshot(conn, status)
+                plan, conflicts = compute_plan(desired, snap, settings, self.display)
+                if conflicts:
+                    raise RefusedError(conflicts[0].message, conflicts[0].hint)
             if expected is not None:
                 _check_digests(expected, plan.config_digest, plan.model_digest)
             plan.check_applicable(force=force)
@@ -169,7 +193,7 @@ class Store:
             )
             failpoint.at("before-commit")
         failpoint.at("after-commit")
-        return ApplyResult(plan, rows, status.store_id or "")
+        return ApplyResult(plan, rows, status.store_id or "", replanned=planned is None)
 
     # -- appointments and charges -----------------------------------------------------------
 
@@ -192,6 +216,41 @@ def _read_snapshot(conn: Connection, status: SchemaStatus) -> Snapshot:
             "(was it edited without foreign keys?)",
             "restore the store from a backup",
         ) from None
+
+
+def _still_valid(conn: Connection, planned: Planned, before: SchemaStatus) -> bool:
+    """Whether ``planned`` is what planning under the lock would give: the store is the one its
+    snapshot was read from, in the same schema, its configuration unchanged since (by the change
+    counter), and the sessions and locations it deletes used by the same appointments as then."""
+    from sessconf.store.read import config_state, usage_of
+
+    snap = planned.snapshot
+    if before != snap.status:
+        return False
+    if before.exists:
+        version, _ = config_state(conn)
+        if version is None or version != snap.config_version:
+            return False
+    for kind, column, usage in (
+        (EntityKind.SESSION, "session_id", snap.session_usage),
+        (EntityKind.LOCATION, "location_id", snap.location_usage),
+    ):
+        names = {
+            snap.ids[kind][c.name]: c.name
+            for c in planned.plan.changes
+            if c.entity == kind and c.action == Action.DELETE
+        }
+        if not names:
+            continue
+        now = usage_of(conn, column, list(names))
+        then: dict[int, tuple[int, object, object]] = {}
+        for id_, name in names.items():
+            used = usage.get(name)
+            if used is not None and used.appointments:
+                then[id_] = (used.appointments, used.first, used.last)
+        if now != then:
+            return False
+    return True
 
 
 def _check_store_id(expected: PlanStamp, status: SchemaStatus, display: str) -> None:

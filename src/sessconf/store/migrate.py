@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, insert, update
+from sqlalchemy import MetaData, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import AddConstraint, CreateTable
 
@@ -72,11 +72,13 @@ class Migration:
 
 
 _CHANGED_BY_2 = {"appointments", "charges"}
+_ADDED_LATER = {tables.config_state.name}
 
 
 def _initial(conn: Connection) -> None:
     tables.metadata.create_all(
-        conn, tables=[t for t in tables.metadata.sorted_tables if t.name not in _CHANGED_BY_2]
+        conn,
+        tables=[t for t in tables.metadata.sorted_tables if t.name not in _CHANGED_BY_2 | _ADDED_LATER],
     )
     tables.V1.create_all(conn)
 
@@ -169,10 +171,31 @@ def _usage_views(conn: Connection) -> None:
     )
 
 
+def _config_counter(conn: Connection) -> None:
+    """The configuration's change counter, and what the last apply left (from the history: its
+    digest, when and by whom; not the counter, which did not exist, so the first ``diff`` after
+    the upgrade compares digests)."""
+    tables.config_state.create(conn)
+    h = tables.apply_history.c
+    last = conn.execute(select(h.config_digest, h.applied_at, h.actor).order_by(h.id.desc()).limit(1)).first()
+    conn.execute(
+        insert(tables.config_state).values(
+            id=1,
+            config_version=0,
+            applied_version=None,
+            applied_digest=last.config_digest if last else None,
+            applied_at=last.applied_at if last else None,
+            applied_by=last.actor if last else None,
+        )
+    )
+    rules.install(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "no-shows, reversing charges and the store's rules as triggers", _lifecycle_and_rules),
     Migration(3, "the counts-only usage views of the read-only role", _usage_views),
+    Migration(4, "a change counter of the configuration, and what the last apply left", _config_counter),
 )
 
 

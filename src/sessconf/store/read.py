@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, inspect, select
 from sqlalchemy.engine import Connection
 
-from sessconf.plan.snapshot import SchemaStatus, Snapshot, Usage
+from sessconf.plan.snapshot import LastApply, SchemaStatus, Snapshot, Usage
 from sessconf.plan.state import BillingItemState, BillingLineState, LocationState, SessionState
 from sessconf.store import tables
 from sessconf.store.engine import plain_rows
@@ -18,7 +18,7 @@ from sessconf.store.errors import DamagedStoreError
 
 RESTORE = "restore the store from a backup"
 
-__all__ = ["SchemaStatus", "Snapshot", "Usage", "read_snapshot", "schema_status"]
+__all__ = ["SchemaStatus", "Snapshot", "Usage", "config_state", "read_snapshot", "schema_status"]
 
 
 def schema_status(conn: Connection) -> SchemaStatus:
@@ -48,6 +48,9 @@ def read_snapshot(
         return snap
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     config = snap.config
+    # The counter first: a change committed while the rows are read makes it older than them,
+    # never newer, so trusting the rows while it holds still is safe on any isolation level.
+    snap.config_version, snap.last_apply = config_state(conn)
 
     # One query per table, fetched whole (row-by-row iteration costs more than the query).
     disciplines = _grouped(conn, tables.location_disciplines, "location_id", "discipline")
@@ -209,6 +212,41 @@ def _usage_from_appointments(
     )
     for session_id, count in _rows(conn, slots):
         snap.future_slots.setdefault(session_names[session_id], []).append(int(count))
+
+
+def config_state(conn: Connection) -> tuple[int | None, LastApply | None]:
+    """The configuration's change counter, and what the last apply left (None, None: a store
+    without them, of an older schema or whose row was removed)."""
+    if not inspect(conn).has_table(tables.config_state.name):
+        return None, None
+    s = tables.config_state.c
+    row = conn.execute(
+        select(s.config_version, s.applied_version, s.applied_digest, s.applied_at, s.applied_by)
+    ).first()
+    if row is None:
+        return None, None
+    version, applied_version, digest, applied_at, actor = row
+    last = None
+    if digest is not None and applied_at is not None:
+        last = LastApply(applied_at.replace(tzinfo=UTC), actor or "", digest, applied_version)
+    return int(version), last
+
+
+def usage_of(conn: Connection, column: str, ids: list[int]) -> dict[int, tuple[int, datetime, datetime]]:
+    """Appointments (any status, any date) of the sessions or locations ``ids`` (``column``:
+    ``session_id`` or ``location_id``): count, first and last start, for those used."""
+    a = tables.appointments.c
+    key = a[column]
+    out: dict[int, tuple[int, datetime, datetime]] = {}
+    for start in range(0, len(ids), 500):  # within every driver's limit of parameters
+        query = (
+            select(key, func.count(), func.min(a.start_utc), func.max(a.start_utc))
+            .where(key.in_(ids[start : start + 500]))
+            .group_by(key)
+        )
+        for id_, n, first, last in conn.execute(query):
+            out[int(id_)] = (int(n), first, last)
+    return out
 
 
 def _usage(entries: list[tuple[int, datetime, datetime, int]]) -> Usage:

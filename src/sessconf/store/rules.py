@@ -20,6 +20,9 @@ backends:
   A charge is added only for an arrived appointment, once per billing item and arrival; a
   reversing charge repeats the charge it reverses with the opposite amount, at most once.
 - Charges are never edited or deleted (nor truncated, on PostgreSQL).
+- Every write to a configuration table counts as a change of the configuration
+  (``sessconf_config_state.config_version``, which only grows and whose row stays): ``apply`` and
+  ``diff`` trust what they read earlier only while it has not moved.
 
 Trigger and function names start with ``sessconf_``; :func:`install` replaces them all.
 """
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import ForeignKeyConstraint
+from sqlalchemy import ForeignKeyConstraint, inspect
 from sqlalchemy.engine import Connection
 
 from sessconf.store import tables
@@ -54,6 +57,7 @@ REVERSE_BY_UNARRIVING = (
 REVERSAL_OF_REVERSAL = "a reversing charge cannot be reversed"
 REVERSAL_MISMATCH = "a reversing charge repeats the charge it reverses, with the opposite amount"
 CHARGES_IMMUTABLE = "charges are never edited or deleted; an arrival undone adds reversing charges instead"
+VERSION_REWOUND = "the configuration's change counter only grows, and its row stays"
 START_FORMAT = "start_utc must be a UTC time written as YYYY-MM-DD HH:MM:SS.ffffff"
 
 # Foreign keys whose refusal deserves a sentence of its own (SQLite triggers).
@@ -68,6 +72,8 @@ _IN_USE = {
 
 def install(conn: Connection) -> None:
     """(Re)create every rule of the store for the connection's database."""
+    # The change counter's table comes with a later migration than the first rules.
+    counted = inspect(conn).has_table(tables.config_state.name)
     if conn.dialect.name == "sqlite":
         names = conn.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, ?) = ?",
@@ -76,8 +82,12 @@ def install(conn: Connection) -> None:
         for name in list(names):
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         statements = [*_sqlite_foreign_keys(), *_sqlite_rules()]
+        if counted:
+            statements += _sqlite_config_counter()
     else:
         statements = list(_postgresql_rules())
+        if counted:
+            statements += _postgresql_config_counter()
     for statement in statements:
         conn.exec_driver_sql(statement)
 
@@ -371,3 +381,48 @@ def _postgresql_rules() -> Iterator[str]:
         table = event.split(" ON ", 1)[1].split()[0]
         yield f"DROP TRIGGER IF EXISTS {PREFIX}{name} ON {table}"
         yield f"CREATE TRIGGER {PREFIX}{name} {event} EXECUTE FUNCTION {PREFIX}{function}()"
+
+
+def _sqlite_config_counter() -> Iterator[str]:
+    """SQLite has row triggers only: each row written bumps the counter (a few µs a row)."""
+    bump = f"  UPDATE {tables.config_state.name} SET config_version = config_version + 1;\n"
+    for table in tables.CONFIG_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            yield _trigger(f"{table.name}_counted_{event.lower()}", f"AFTER {event} ON {table.name}", bump)
+    state = tables.config_state.name
+    yield _trigger(
+        "config_state_grows",
+        f"BEFORE UPDATE OF config_version ON {state}",
+        _raise(VERSION_REWOUND, "1"),
+        when="NEW.config_version < OLD.config_version OR NEW.config_version IS NULL",
+    )
+    yield _trigger("config_state_stays", f"BEFORE DELETE ON {state}", _raise(VERSION_REWOUND, "1"))
+
+
+def _postgresql_config_counter() -> Iterator[str]:
+    """One bump per statement (also COPY and TRUNCATE), whoever writes."""
+    state = tables.config_state.name
+    yield _function(
+        "config_changed", f"  UPDATE {state} SET config_version = config_version + 1;\n  RETURN NULL;"
+    )
+    yield _function(
+        "config_state_guard",
+        "  IF TG_OP IN ('DELETE', 'TRUNCATE') THEN\n"
+        f"    {_refuse(VERSION_REWOUND, 'restrict_violation')}\n"
+        "  END IF;\n"
+        "  IF NEW.config_version IS NULL OR NEW.config_version < OLD.config_version THEN\n"
+        f"    {_refuse(VERSION_REWOUND, 'restrict_violation')}\n"
+        "  END IF;\n  RETURN NEW;",
+    )
+    for table in tables.CONFIG_TABLES:
+        yield f"DROP TRIGGER IF EXISTS {PREFIX}{table.name}_counted ON {table.name}"
+        yield (
+            f"CREATE TRIGGER {PREFIX}{table.name}_counted AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+            f" ON {table.name} FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}config_changed()"
+        )
+    for name, event in (
+        ("config_state_guard", f"BEFORE UPDATE OR DELETE ON {state} FOR EACH ROW"),
+        ("config_state_truncate", f"BEFORE TRUNCATE ON {state} FOR EACH STATEMENT"),
+    ):
+        yield f"DROP TRIGGER IF EXISTS {PREFIX}{name} ON {state}"
+        yield f"CREATE TRIGGER {PREFIX}{name} {event} EXECUTE FUNCTION {PREFIX}config_state_guard()"

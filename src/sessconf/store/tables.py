@@ -219,6 +219,37 @@ apply_history = Table(
     Column("summary", Text, nullable=False),
 )
 
+# The configuration (SPEC §4's digest covers these): a write to any of them is a change of it.
+CONFIG_TABLES = (
+    locations,
+    location_disciplines,
+    billing_items,
+    sessions,
+    session_locations,
+    session_billing_items,
+    session_previous_names,
+    location_previous_names,
+    billing_item_previous_names,
+)
+
+# One row: a counter of configuration changes and what the last apply left (SPEC §4 "Changes made
+# outside sessconf"). Triggers (:mod:`sessconf.store.rules`) bump ``config_version`` on every write
+# to a configuration table, by any writer; ``apply`` records the version and the configuration
+# digest it left. Equal versions mean the configuration is what that apply wrote: ``apply`` need
+# not read and plan it again, nor ``diff`` read it when the repository asks for that digest. It
+# holds no client data: the read-only role that plans pull requests reads it (unlike the history).
+config_state = Table(
+    "sessconf_config_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("config_version", BigInteger, nullable=False),
+    Column("applied_version", BigInteger),  # None: no apply recorded it (or one before the counter)
+    Column("applied_digest", String(80)),
+    Column("applied_at", DateTime),
+    Column("applied_by", String(limits.ACTOR_MAX)),
+    CheckConstraint("id = 1", name="sessconf_config_state_one_row"),
+)
+
 
 # The two tables as migration 1 created them (migration 2 rebuilds or alters them).
 V1 = MetaData()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import Table, bindparam, delete, insert, inspect, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -160,9 +160,27 @@ def write_plan(
     """Write ``plan`` (computed from ``snap`` and ``desired``); returns the number of rows written."""
     rows = _Rows(db, conn, failpoint or Failpoint(None), progress)
     ids = {kind: dict(names) for kind, names in snap.ids.items()}
+    history_row: dict[str, Any] = {}
     for step in _steps(ids, desired, plan, history):
         rows.do(step)
+        history_row = step.rows[0] if step.rows else history_row  # the history's comes last
+    _record_applied(conn, desired, history, history_row["applied_at"])
     return rows.count
+
+
+def _record_applied(conn: Connection, desired: ConfigState, history: HistoryEntry, now: datetime) -> None:
+    """What this apply leaves: the counter as its own writes left it, and the digest it asked for."""
+    state = tables.config_state
+    if not inspect(conn).has_table(state.name):
+        return  # a schema from before the counter (as an older sessconf leaves it)
+    conn.execute(
+        update(state).values(
+            applied_version=state.c.config_version,
+            applied_digest=desired.digest(),
+            applied_at=now,
+            applied_by=history.actor[: limits.ACTOR_MAX],
+        )
+    )
 
 
 def rows_to_write(desired: ConfigState, plan: Plan) -> int:
@@ -246,6 +264,7 @@ def _steps(
         insert(tables.apply_history),
         [
             {
+                # when its writes are done: a booking made later finds them
                 "applied_at": _now(),
                 # a name from the environment that the column cannot hold is cut (--actor is checked)
                 "actor": history.actor[: limits.ACTOR_MAX],
