@@ -198,6 +198,7 @@ def test_new_extends_writes_only_the_fields_given(write_repo: WriteRepo, run: Ru
                  "--dir", root)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (root / "sessions" / "rmt30.yaml").read_text() == (
+        "# yaml-language-server: $schema=../schemas/session.schema.json\n"  # new writes the modeline
         "name: rmt30\nextends: massage\ndescription: Short massage\nduration: 30\n"
     )
     assert load_repository(root).sessions["rmt30"].model.buffer_after == 15
