@@ -1,9 +1,11 @@
-"""Text fields (SPEC §2): no control characters, tabs, line breaks or U+2028/2029 anywhere, and a
-description is not blank once white space and invisible characters are set aside.
+"""Text fields (SPEC §2): no control characters, tabs, line breaks, U+2028/2029 or bidirectional
+controls (embeddings, overrides, isolates) anywhere, and a description is not blank once white
+space and invisible characters are set aside.
 
 The rule, written out with ``unicodedata`` as the oracle: a text is valid when, trimmed, it holds
-1-200 characters, none of General_Category Cc, Zl or Zp, and at least one that is neither white
-space, a format character (Cf) nor another default-ignorable character.
+1-200 characters, none of General_Category Cc, Zl or Zp nor of the Bidi_Class LRE, RLE, LRO, RLO,
+PDF, LRI, RLI, FSI or PDI, and at least one that is neither white space, a format character (Cf)
+nor another default-ignorable character.
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ from tests.conftest import ACUPINITIAL, MINIMAL_BILLING, MINIMAL_LOCATIONS, Writ
 
 Run = Callable[..., Result]
 BLANK = "description: the text is blank: it holds only invisible characters"
+# The bidirectional embeddings, overrides and isolates: they reorder what a reader sees.
+BIDI = frozenset(("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
 
 
 def valid_by_the_spec(value: str) -> bool:
     text = value.strip()
     if not 1 <= len(text) <= model.TEXT_MAX:
         return False
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+    if any(
+        unicodedata.category(c) in ("Cc", "Zl", "Zp") or unicodedata.bidirectional(c) in BIDI for c in text
+    ):
         return False
     return not all(c.isspace() or unicodedata.category(c) == "Cf" or c in model.INVISIBLE for c in text)
 
@@ -45,10 +51,12 @@ def accepted(value: str) -> bool:
     return True
 
 
-def test_the_control_characters_refused_are_exactly_cc_zl_and_zp() -> None:
+def test_the_characters_refused_are_exactly_cc_zl_zp_and_the_bidi_controls() -> None:
     refused = {chr(c) for c in range(sys.maxunicode + 1) if model.CONTROL_RE.match(chr(c))}
     assert refused == {
-        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp")
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp") or unicodedata.bidirectional(chr(c)) in BIDI
     }
 
 

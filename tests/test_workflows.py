@@ -584,7 +584,7 @@ def test_a_refused_apply_says_the_store_is_unchanged(runner: Runner, tmp_path: P
         "❌ `sessconf apply` refused or failed (status 1): nothing was written, the store is unchanged."
         in refused.summary
     )
-    assert "(use --force to apply anyway)" in refused.summary
+    assert "(use --force to apply anyway, with 7 sessions deleted or archived" in refused.summary
     assert "> Safety threshold: 7 of 19 sessions would be deleted or archived" in refused.summary
     forced = runner(command="apply", force="true")
     assert forced.status == 0, forced.stdout + forced.stderr
@@ -697,6 +697,47 @@ def test_the_hook_reports_the_staged_files(clinic: Path) -> None:
     assert done.returncode == 1
     assert "sessions/rmt60.yaml" in done.stdout
     assert "sessions/acupinitial.yaml" in done.stdout
+
+
+def own_hooks() -> dict[str, dict[str, Any]]:
+    """The hooks of the project's own ``.pre-commit-config.yaml``, by id."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    (local,) = config["repos"]
+    assert local["repo"] == "local"  # nothing to fetch
+    hooks = {hook["id"]: hook for hook in local["hooks"]}
+    assert len(hooks) == len(local["hooks"]), "a hook id is used twice"
+    return hooks
+
+
+def test_the_projects_own_hooks_are_the_test_commands_tools_from_the_venv() -> None:
+    from tests.test_docs import readme_commands
+
+    hooks = own_hooks()
+    assert list(hooks) == ["ruff", "ruff-format", "mypy", "lint-imports", "sessconf-lint"]
+    main_job, tests = readme_commands()[:2]
+    venv = Path(sys.executable).parent  # the venv running the tests: the README's .venv
+    for hook_id, hook in hooks.items():
+        assert hook["name"], hook_id
+        assert hook["language"] == "system", hook_id  # the venv's tools: no environment to build
+        tool, *args = shlex.split(hook["entry"])
+        assert tool.startswith(".venv/bin/"), hook_id
+        assert (venv / Path(tool).name).is_file(), f"{hook_id}: {tool} is not installed by .[test]"
+        command = " ".join([tool, *args[:1]])  # `.venv/bin/ruff check`, `.venv/bin/mypy --strict`
+        assert command in tests or command in main_job, f"{hook_id}: {command} is not the README's"
+        for key in ("files", "exclude"):
+            re.compile(hook.get(key, ""))
+    for hook_id in ("mypy", "lint-imports"):  # the whole tree, as the test command checks it
+        assert hooks[hook_id]["pass_filenames"] is False
+
+
+def test_the_projects_own_sessconf_hook_is_the_users_hook_on_the_example_clinic(clinic: Path) -> None:
+    own = own_hooks()["sessconf-lint"]
+    assert own["files"] == HOOK["files"]
+    assert shlex.split(own["entry"])[1:] == shlex.split(HOOK["entry"])[1:]
+    staged = [path.relative_to(clinic).as_posix() for path in clinic.rglob("*") if path.is_file()]
+    done = run_hook(clinic, staged)
+    assert done is not None
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 # -- shell completion and editor support, as the README describes them --------------------------

@@ -223,13 +223,14 @@ def test_a_rule_turned_off_is_not_run(
 def test_every_code_of_the_checks_modules_has_its_check() -> None:
     """The codes of cross-references, advice, colours and reminders are found by checks over the loaded
     repository: each has one (but those that reading or suppressions report)."""
-    from sessconf.codes import advice, colors, references, reminders
+    from sessconf.codes import advice, colors, presets, references, reminders
 
     declared = {
         value.code
-        for module in (references, advice, colors, reminders)
+        for module in (references, advice, colors, reminders, presets)
         for value in vars(module).values()
         if isinstance(value, Code)
     }
     reported_elsewhere = {advice.YAML11_BOOLEAN.code, advice.USELESS_SUPPRESSION.code}
+    reported_elsewhere |= {presets.UNKNOWN_PRESET.code, presets.PRESET_CYCLE.code, presets.PRESET_KEY.code}
     assert {c.code.code for c in checks.all_checks()} == declared - reported_elsewhere

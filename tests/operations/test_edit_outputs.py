@@ -199,3 +199,13 @@ def test_list_of_an_unreadable_sqlite_store(
     result = run("list", "--dir", root, "--store", f"sqlite:///{store}")
     assert result.exit_code == 1, result.output
     assert f"cannot read the SQLite store {store}: permission denied" in result.output
+
+
+def test_export_into_a_folder_says_what_force_replaces(
+    run: Run, write_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_repo()
+    result = run("export", "--out", root, "--store", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert result.exit_code == 1, result.output
+    assert "--force writes into it anyway" in result.output
+    assert "replaces its 1 session file or removes those the store does not hold" in result.output

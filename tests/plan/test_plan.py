@@ -191,7 +191,7 @@ def test_a_location_rename_end_to_end(run: Run, clinic: Path, store_url: str) ->
         booking.book("rmt60", "client-1", "westside", SLOT)
         booking.book("rmt60", "client-2", "westside", SLOT.replace(hour=12))
     edit(clinic / "locations.yaml", "westside:", "bloor:\n  previous_names: [westside]")
-    for path in (clinic / "sessions").glob("*.yaml"):
+    for path in [*(clinic / "sessions").glob("*.yaml"), clinic / "presets.yaml"]:
         path.write_text(path.read_text().replace("westside", "bloor"))
     edit(clinic / "sessions/rmt60.yaml", "duration: 60", "duration: 75")
     result = run("diff", "--dir", clinic, "--store", store_url, "--format", "json")

@@ -43,7 +43,7 @@ REPRODUCTIONS = [
     ),
     pytest.param(
         "{% for i in range(60) %}{% set x=(session.name*4000)|wordwrap(1) %}{% endfor %}Hi",
-        "the template takes more than 1 s to render",
+        "the template needs more than 50,000 operations",  # wordwrap is charged for its work
         id="slow-filter-deadline",
     ),
     pytest.param("{{ session.index }}", "session has no attribute 'index'", id="session-index"),
@@ -146,7 +146,12 @@ def test_all_the_renders_of_a_template_are_bounded_together(write_repo: WriteRep
     assert done.returncode == 1, done.stdout + done.stderr
     errors = [line for line in done.stdout.splitlines() if " SC401 " in line]
     assert len(errors) == 1, done.stdout
-    assert "rendering this template for every session takes more than 5 s in all" in errors[0]
+    # the allowance of CPU time, or on a loaded machine the wall-clock cap first
+    assert (
+        "rendering this template for every session takes more than 5 s in all" in errors[0]
+        or "within 10 s (wall-clock), and the time ran out" in errors[0]
+    )
+    assert "not checked with this template: " in errors[0]
 
 
 def count_failed_renders(monkeypatch: pytest.MonkeyPatch) -> list[ReminderError]:

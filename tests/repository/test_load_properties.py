@@ -257,8 +257,9 @@ def sessions(draw: st.DrawFn) -> dict[str, Any]:
 @given(sessions(), st.booleans(), st.booleans())
 def test_a_valid_session_round_trips(data: dict[str, Any], flow: bool, unicode: bool) -> None:
     raw = yaml.safe_dump(data, sort_keys=False, default_flow_style=flow, allow_unicode=unicode).encode()
-    # Long descriptions make long SMS reminders: allow them, this is about the loader.
-    pyproject = b"[tool.sessconf]\nsms_max_segments = 20\n"
+    # Long descriptions make long SMS reminders and any colour may be faint: allow them, this is
+    # about the loader.
+    pyproject = b'[tool.sessconf]\nsms_max_segments = 20\n\n[tool.sessconf.rules]\nfaint-color = "off"\n'
     with repository({f"sessions/{data['name']}.yaml": raw, "pyproject.toml": pyproject}) as root:
         result = lint(root, jobs=1)
         assert result.diagnostics == []

@@ -95,6 +95,16 @@ def test_a_problem_in_an_inherited_value_is_one_diagnostic_naming_every_session(
     assert len(d.inherited_by) == 41
 
 
+def test_colour_advice_on_an_inherited_colour_points_into_presets_yaml(write_repo: WriteRepo) -> None:
+    root = massage_repo(
+        write_repo, PRESETS.replace("#d97706", "#fefefe"), rmt30=RMT60.replace("rmt60", "rmt30")
+    )
+    [faint] = [d for d in lint(root).diagnostics if d.code == "SC311"]
+    assert (faint.path, faint.line, faint.column) == (root / "presets.yaml", 4, 10)
+    assert faint.inherited_by == ("rmt30", "rmt60")
+    assert "(used by 2 sessions: rmt30, rmt60)" in faint.message
+
+
 def test_used_by_names_one_a_few_or_the_first_five() -> None:
     assert used_by(("a",)) == "used by session a"
     assert used_by(("a", "b")) == "used by 2 sessions: a, b"
@@ -112,6 +122,20 @@ def test_linting_a_session_reports_the_problems_it_inherits(write_repo: WriteRep
     result = run("lint", "--dir", root, root / "presets.yaml")
     assert "SC201" in result.output
     assert "SC604" in result.output
+
+
+def test_an_editor_buffer_of_presets_yaml_is_linted_against_the_sessions(
+    write_repo: WriteRepo, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = massage_repo(write_repo)
+    monkeypatch.chdir(root)
+    buffer = PRESETS.replace("westside]", "westsid]")
+    result = run("lint", "--stdin-filename", "presets.yaml", "-", input=buffer)
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "presets.yaml:3:25: error SC201 unknown location 'westsid' (used by session rmt60)"
+    )
+    assert (root / "presets.yaml").read_text() == PRESETS  # the disk is not read for it, nor written
 
 
 @pytest.mark.parametrize("fmt", ["github", "sarif"])
@@ -198,7 +222,7 @@ def test_new_extends_writes_only_the_fields_given(write_repo: WriteRepo, run: Ru
                  "--dir", root)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (root / "sessions" / "rmt30.yaml").read_text() == (
-        "# yaml-language-server: $schema=../schemas/session.schema.json\n"  # new writes the modeline
+        "# yaml-language-server: $schema=../schemas/session.schema.json\n"
         "name: rmt30\nextends: massage\ndescription: Short massage\nduration: 30\n"
     )
     assert load_repository(root).sessions["rmt30"].model.buffer_after == 15

@@ -131,6 +131,10 @@ def test_rows_that_refer_to_nothing_are_a_damaged_store(run: Run, clinic: Path, 
             raw.execute(f'DROP TRIGGER "{name}"')
         raw.execute("DELETE FROM locations WHERE name = 'westside'")
     raw.close()
+    # the guards' absence is a damage of its own, named; `migrate` reinstalls them
+    result = run("diff", "--dir", clinic, "--store", url)
+    assert_sentence(result, "is damaged: its schema lacks trigger sessconf_", "run `sessconf migrate`")
+    assert run("migrate", "--dir", clinic, "--store", url).exit_code == 0
     for command in (("diff",), ("list",), ("apply", "--yes")):
         result = run(*command, "--dir", clinic, "--store", url)
         assert_sentence(result, "is damaged: a row refers to", "restore the store from a backup")

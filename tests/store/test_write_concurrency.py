@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -89,10 +88,12 @@ def two_variants(clinic: Path, tmp_path: Path) -> dict[str, Path]:
 
 
 def wait_for_lock_waiters(url: str, count: int) -> None:
-    """Until ``count`` processes wait for the apply lock (PostgreSQL shows them; SQLite does not)."""
+    """Until ``count`` processes wait for the apply lock, where the database shows its waiters
+    (PostgreSQL). SQLite does not; there the tests' outcomes do not depend on it: the lock is held
+    until the test releases it, so one apply commits first whenever the other reaches the lock,
+    and the other refuses its stale plan (or re-plans on the committed state), never interleaves."""
     if url.startswith("postgresql"):
         wait_until(lambda: pg_apply_lock(url, granted=False) >= count, 60, f"{count} waiting applies")
-    time.sleep(0.5)  # long enough that a process not waiting for the lock would have gone on
 
 
 # -- (a) two applies at once --------------------------------------------------------------------
@@ -165,16 +166,15 @@ def test_an_apply_that_cannot_get_the_lock_in_time_fails_clearly_and_writes_noth
     before = config_digest(store)
     history = count_rows(store, "apply_history")
     with ApplyLock(store):
-        started = time.monotonic()
+        # Bounded well below the default --lock-timeout (30 s): an apply that ignored the option
+        # would still be waiting, and fail the run.
         code, output = sessconf(
-            "apply", "--dir", root, "--store", store, "--yes", "--lock-timeout", timeout, timeout=60
+            "apply", "--dir", root, "--store", store, "--yes", "--lock-timeout", timeout, timeout=20
         )
-        waited = time.monotonic() - started
     assert code == 1, output
     assert "is busy: another apply holds its lock" in output
     assert f"waited {float(timeout):g} s" in output
     assert "Traceback" not in output
-    assert waited < 20, f"--lock-timeout {timeout} took {waited:.1f} s"
     assert config_digest(store) == before
     assert count_rows(store, "apply_history") == history
     # Once the lock is free, the same apply goes through.

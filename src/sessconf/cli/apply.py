@@ -61,7 +61,8 @@ def command(
     saved = read_saved_plan(plan_file) if plan_file is not None else None
     with open_store(root, store_flag) as store:
         store.lock_timeout = lock_timeout
-        reviewed = review(root, store, older=True)  # apply upgrades an older schema
+        # apply upgrades an older schema; it imports what writing needs while the store is read
+        reviewed = review(root, store, older=True, while_waiting=store.get_ready_to_write)
         if reviewed.plan is None:
             click.echo(render.lint(reviewed.report, "text", ctx), nl=False)
             return 1

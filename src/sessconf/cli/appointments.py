@@ -189,7 +189,9 @@ def cancel(appointment_id: int, root: Path, store_flag: str | None) -> int:
 
 @command.command("list")
 @click.option("--session", help="Only this session's appointments.")
-@click.option("--client", help="Only this client's appointments.")
+@click.option(
+    "--client", callback=bounded_text(CLIENT_MAX, "the client id"), help="Only this client's appointments."
+)
 @click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
 @dir_option
 @store_option

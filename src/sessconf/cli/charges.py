@@ -6,11 +6,17 @@ from pathlib import Path
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, open_store, store_option
+from sessconf.cli.options import bounded_text, dir_option, format_option, open_store, store_option
+from sessconf.limits import CLIENT_MAX
 
 
 @click.command("charges")
-@click.option("--client", required=True, help="The client whose case file to show.")
+@click.option(
+    "--client",
+    required=True,
+    callback=bounded_text(CLIENT_MAX, "the client id"),
+    help="The client whose case file to show.",
+)
 @dir_option
 @store_option
 @format_option("text", "json")

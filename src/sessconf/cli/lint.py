@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     "--stdin-filename",
     type=click.Path(path_type=Path),
     metavar="PATH",
-    help="Lint PATH (a session file or a catalogue) with its content read from standard input, "
+    help="Lint PATH (a session file, a catalogue or presets.yaml) with its content read from standard input, "
     "given as `-` (editors: the unsaved buffer); its cross-references are checked against the "
     "repository, and only its diagnostics are reported.",
 )

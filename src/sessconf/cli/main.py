@@ -39,6 +39,7 @@ COMMANDS = {
     "appointments": "appointments",
     "charges": "charges",
     "preview": "preview",
+    "history": "history",
 }
 ALIASES = {"plan": "diff"}
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from sessconf.cli import complete
-from sessconf.cli.options import dir_option, format_option, output_context
+from sessconf.cli.options import bounded_text, dir_option, format_option, output_context
 from sessconf.errors import SessconfError, UsageError
+from sessconf.limits import TEXT_MAX
 
 if TYPE_CHECKING:
     from sessconf.reminders.builtin import Channel
@@ -24,7 +25,12 @@ if TYPE_CHECKING:
     default=None,
     help="Only this channel (default: both).",
 )
-@click.option("--client-first-name", default=None, help="The client's first name (default: a sample).")
+@click.option(
+    "--client-first-name",
+    default=None,
+    callback=bounded_text(TEXT_MAX, "the client's first name"),
+    help="The client's first name (default: a sample).",
+)
 @click.option(
     "--start",
     default=None,
@@ -55,6 +61,9 @@ def command(
     The SMS and the email are rendered as clients would receive them, with sample values for what
     is not given, and the SMS's length in segments.
     """
+    from sessconf.lint.engine import LintResult
+    from sessconf.operations.render import render_problems
+    from sessconf.output import render
     from sessconf.output.reminders import render_reminders as format_reminders
     from sessconf.reminders.render import render_reminders
     from sessconf.reminders.templates import ReminderError
@@ -63,6 +72,11 @@ def command(
     if (name is None) == (not all_):
         raise UsageError("give a session NAME or --all (not both)")
     repo = load_repository(root)
+    problems = render_problems(repo, name)
+    if problems:  # settings, catalogues or sessions that did not load: the text would be wrong
+        report = LintResult(repo, problems, len({d.path for d in problems}))
+        click.echo(render.lint(report, "json" if fmt == "json" else "text", output_context()), nl=False)
+        return 1
     try:
         reminders = render_reminders(
             repo,

@@ -15,7 +15,7 @@ from sessconf.limits import SESSION_FILE_MAX
 from sessconf.lint import suppressions
 from sessconf.lint.checks import all_checks
 from sessconf.lint.context import LintContext
-from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, TEMPLATES_DIR
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, PRESETS_FILE, SESSIONS_DIR, TEMPLATES_DIR
 from sessconf.repository.load import Loading
 from sessconf.repository.model import Repository
 from sessconf.repository.presets import merge_inherited
@@ -72,15 +72,17 @@ def lint_buffer(
     --stdin-filename``); report ``path``'s diagnostics, its cross-references checked against the
     rest of the repository. More than the file's size limit is a usage error.
 
-    ``path`` is a session file (``sessions/NAME.yaml``, which need not exist yet) or a catalogue.
+    ``path`` is a session file (``sessions/NAME.yaml``, which need not exist yet), a catalogue or
+    ``presets.yaml``.
     """
     root = root.resolve()
     target = _absolute(path)
-    catalogues = {root / LOCATIONS_FILE, root / BILLING_FILE}
+    catalogues = {root / LOCATIONS_FILE, root / BILLING_FILE, root / PRESETS_FILE}
     if target not in catalogues and not (target.parent == root / SESSIONS_DIR and target.suffix == ".yaml"):
         raise UsageError(
             f"--stdin-filename {path}: not a session file or a catalogue of the repository {root}",
-            "name sessions/NAME.yaml, locations.yaml or billing_items.yaml of the repository (--dir)",
+            "name sessions/NAME.yaml, locations.yaml, billing_items.yaml or presets.yaml of the "
+            "repository (--dir)",
         )
     if target in catalogues:
         limit, what = load_settings(root)[0].max_file_size, "max_file_size"

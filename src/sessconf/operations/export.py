@@ -58,9 +58,15 @@ def check_target(out: Path, *, force: bool) -> None:
         entries = sorted(p.name for p in out.iterdir())
         if entries:
             shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            try:
+                held = sum(1 for p in (out / "sessions").glob("*.yaml") if not p.name.startswith("."))
+            except OSError:
+                held = 0
+            files = f"its {held} session file{'' if held == 1 else 's'}" if held else "its session files"
             raise RefusedError(
                 f"{out} is not empty ({shown}); nothing was written",
-                "pass --force to write the repository files into it (its session files are replaced)",
+                "--force writes into it anyway: it replaces locations.yaml and billing_items.yaml, and "
+                f"replaces {files} or removes those the store does not hold",
             )
 
 

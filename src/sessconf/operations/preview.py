@@ -12,17 +12,18 @@ clock time, so the same repository and store always give the same page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sessconf import colors
 from sessconf.codes.colors import FAINT_COLOR, SIMILAR_COLORS
-from sessconf.diagnostics import Diagnostic, Severity
+from sessconf.diagnostics import Diagnostic
 from sessconf.errors import SessconfError
 from sessconf.operations.review import Review, review
 from sessconf.plan.plan import Action, Change, Plan, Risk
-from sessconf.plan.state import ConfigState, EntityKind, SessionState
+from sessconf.plan.state import BillingLineState, ConfigState, EntityKind, SessionState
 from sessconf.reminders.check.samples import SAMPLE_START
 from sessconf.reminders.render import Renderer, Target
 from sessconf.reminders.templates import ReminderError
@@ -318,13 +319,14 @@ def _text(key: str, value: object) -> str:
     return str(value)
 
 
-def _billing(lines: Iterable[object]) -> str:
+def _billing(lines: Iterable[BillingLineState | Mapping[str, Any]]) -> str:
+    """``acup-initial, needles × 2``: billing lines as states (a session) or plain (a plan field)."""
     parts = []
     for line in lines:
-        item = getattr(line, "item", None)
-        quantity = getattr(line, "quantity", 1)
-        if item is None and isinstance(line, dict):
-            item, quantity = line.get("item"), line.get("quantity", 1)
+        if isinstance(line, BillingLineState):
+            item, quantity = line.item, line.quantity
+        else:
+            item, quantity = line["item"], line["quantity"]
         parts.append(f"{item} × {quantity}" if quantity != 1 else str(item))
     return ", ".join(parts)
 
@@ -474,8 +476,3 @@ def _charges(plan: Plan) -> tuple[ChargeRow, ...]:
             )
         )
     return tuple(rows)
-
-
-def errors_in(model: PreviewModel) -> int:
-    """Lint errors the page shows (the command exits 1 then)."""
-    return sum(1 for d in model.diagnostics if d.severity == Severity.ERROR.value)

@@ -8,7 +8,7 @@ lint found no error, and a rename the store cannot follow (SC501) is reported at
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -20,10 +20,10 @@ from sessconf.lint.engine import LintResult, lint
 from sessconf.plan.compute import RenameConflict, compute_plan
 from sessconf.plan.desired import from_repository
 from sessconf.plan.plan import Plan
-from sessconf.plan.snapshot import Snapshot
+from sessconf.plan.snapshot import Snapshot, as_applied
 from sessconf.plan.state import ConfigState, EntityKind
 from sessconf.repository.model import Entry, Repository
-from sessconf.speed.background import Background
+from sessconf.speed.background import Staged
 from sessconf.store import Store
 
 
@@ -45,15 +45,24 @@ class Review:
         return self.report.repository
 
 
-def review(root: Path, store: Store, *, older: bool = False) -> Review:
+def review(
+    root: Path, store: Store, *, older: bool = False, while_waiting: Callable[[], object] | None = None
+) -> Review:
     """Lint ``root`` and plan it against ``store`` (``older``: an older store schema is read as
-    ``apply`` will upgrade it, instead of being refused)."""
-    with Background(partial(store.snapshot, older=older)) as reading:
-        result = lint(root)  # while the store is read in the background
+    ``apply`` will upgrade it, instead of being refused). ``while_waiting`` runs when the store's
+    rows are still being read after lint (``apply`` gets ready to write meanwhile)."""
+    # The store is read in the background while lint runs: first what it says of itself, then
+    # its rows, which are not waited for when the store certainly holds what lint loaded.
+    with Staged(partial(store.probe, older=older), partial(store.snapshot, older=older)) as reading:
+        result = lint(root)
         if result.errors:
             return Review(result)
-        snap = reading.result()
-    desired = from_repository(result.repository)
+        desired = from_repository(result.repository)
+        snap = as_applied(reading.first_result(), desired)
+        if snap is None:
+            if while_waiting is not None:
+                while_waiting()
+            snap = reading.result()
     settings = result.repository.settings
     plan, conflicts = compute_plan(desired, snap, settings, snap.store or store.display)
     if conflicts:

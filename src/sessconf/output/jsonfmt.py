@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sessconf.diagnostics import Diagnostic
@@ -11,6 +12,7 @@ from sessconf.output import Context
 
 if TYPE_CHECKING:
     from sessconf.plan.plan import Plan
+    from sessconf.store.history import Applied
 
 
 def diagnostic_dict(d: Diagnostic, ctx: Context) -> dict[str, Any]:
@@ -42,7 +44,40 @@ def render_lint(result: LintResult, ctx: Context) -> str:
 
 def plan_dict(plan: Plan, ctx: Context) -> dict[str, Any]:
     """The diff JSON (SPEC §4); it doubles as the saved plan that ``apply PLAN`` reads back."""
-    return {**plan.to_dict(), "diagnostics": [diagnostic_dict(d, ctx) for d in plan.diagnostics]}
+    last = plan.outside_edits
+    outside = None
+    if last is not None:
+        outside = {
+            "applied_at": _instant(last.applied_at),
+            "actor": last.actor,
+            "config_digest": last.config_digest,
+            "message": plan.outside_note(),
+        }
+    return {
+        **plan.to_dict(),
+        "changed_outside": outside,
+        "diagnostics": [diagnostic_dict(d, ctx) for d in plan.diagnostics],
+    }
+
+
+def _instant(at: datetime) -> str:
+    """UTC, to the second: ``2026-12-04T18:16:06Z``."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def history_list(entries: list[Applied]) -> list[dict[str, Any]]:
+    """``sessconf history --format json`` (SPEC §4), newest first."""
+    return [
+        {
+            "applied_at": _instant(e.applied_at),
+            "actor": e.actor,
+            "commit": e.git_commit,
+            "run_url": e.run_url,
+            "summary": e.summary,
+            "plan_digest": e.plan_digest,
+        }
+        for e in entries
+    ]
 
 
 def render_plan(plan: Plan, ctx: Context) -> str:

@@ -119,6 +119,9 @@ def _header(plan: Plan) -> list[str]:
             "`sessconf apply` refuses this plan without `--force`.",
             "",
         ]
+    outside = plan.outside_note()
+    if outside is not None:
+        lines += ["> [!WARNING]", f"> {_text(outside[0].upper() + outside[1:])}.", ""]
     return lines
 
 

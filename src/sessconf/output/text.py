@@ -122,6 +122,9 @@ def render_plan(plan: Plan, ctx: Context, *, limit: int | None = None) -> str:
     lines += _impact_lines(plan, styles, limit)
     for violation in plan.threshold_violations:
         lines.append(styles.red(f"Safety threshold: {violation}; apply needs --force."))
+    outside = plan.outside_note()
+    if outside is not None:
+        lines.append(styles.yellow(f"Warning: {outside}."))
     lines.append(styles.bold(plan.summary_line()))
     return "\n".join(lines) + "\n"
 

@@ -78,6 +78,8 @@ def compute_plan(
         charge_impacts=sorted(impacts, key=lambda i: i.session),
     )
     plan.threshold_violations = threshold_violations(plan, settings)
+    if snap.changed_outside:
+        plan.outside_edits = snap.last_apply
     return plan, problems
 
 

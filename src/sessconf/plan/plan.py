@@ -15,6 +15,7 @@ from typing import Any
 
 from sessconf.diagnostics import Diagnostic
 from sessconf.errors import RefusedError
+from sessconf.plan.snapshot import LastApply
 from sessconf.plan.state import (
     KINDS,
     BillingItemState,
@@ -193,6 +194,8 @@ class Plan:
     threshold_violations: list[ThresholdExceeded] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     charge_impacts: list[ChargeImpact] = field(default_factory=list)
+    # the last apply, when the store no longer holds what it left (edited outside sessconf)
+    outside_edits: LastApply | None = None
 
     def __post_init__(self) -> None:
         self.changes = sorted(self.changes, key=lambda c: (c.risk, _KIND_ORDER[c.entity], c.name))
@@ -227,11 +230,16 @@ class Plan:
         return not self.changes
 
     def summary_line(self) -> str:
-        s = self.summary
+        return summary_line(self.summary)
+
+    def outside_note(self) -> str | None:
+        """The warning that the store was changed outside sessconf since the last apply (SPEC §4)."""
+        last = self.outside_edits
+        if last is None:
+            return None
         return (
-            f"Plan: {s['create']} to create, {s['update']} to update, {s['rename']} to rename, "
-            f"{s['archive']} to archive, {s['unarchive']} to unarchive, {s['delete']} to delete "
-            f"({s['blocked']} blocked)."
+            f"the store's configuration was changed outside sessconf since the last apply "
+            f"({last.applied_at:%Y-%m-%d %H:%M} UTC by {last.actor}): this plan reverts those edits"
         )
 
     def changes_dicts(self) -> list[dict[str, Any]]:
@@ -286,6 +294,16 @@ class Plan:
             threshold_violations=[ThresholdExceeded.from_dict(_mapping(v)) for v in data["threshold_values"]],
             charge_impacts=[ChargeImpact.from_dict(_mapping(i)) for i in data.get("charge_impact", [])],
         )
+
+
+def summary_line(summary: Mapping[str, int]) -> str:
+    """``Plan: N to create, ... (N blocked).``, as every plan and every apply of the history reads."""
+    s = {key: summary.get(key, 0) for key in (*ACTIONS, "blocked")}
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, {s['rename']} to rename, "
+        f"{s['archive']} to archive, {s['unarchive']} to unarchive, {s['delete']} to delete "
+        f"({s['blocked']} blocked)."
+    )
 
 
 def _text(value: object) -> str:

@@ -76,3 +76,22 @@ class Snapshot:
         if last.config_version is not None and last.config_version == self.config_version:
             return False  # nothing was written since: no digest to compute
         return last.config_digest != self.config.digest()
+
+
+def as_applied(probe: Snapshot, desired: ConfigState) -> Snapshot | None:
+    """The store's snapshot without reading its rows, when it certainly holds ``desired``: the
+    last apply left ``desired``'s digest and nothing was written since (the change counter has
+    not moved). It holds no appointment usage: planning ``desired`` against it changes nothing,
+    so none is needed. None when that is not certain (the rows must be read)."""
+    last = probe.last_apply
+    if last is None or last.config_version is None or last.config_version != probe.config_version:
+        return None
+    if last.config_digest != desired.digest():
+        return None
+    config = ConfigState(
+        dict(desired.sessions),
+        dict(desired.locations),
+        dict(desired.billing_items),
+        cached_digest=last.config_digest,
+    )
+    return Snapshot(probe.status, config, probe.store, config_version=probe.config_version, last_apply=last)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from sessconf.limits import MAX_BILLING_LINES, MAX_PRICE
+from sessconf.limits import FORBIDDEN_CHARACTERS, MAX_BILLING_LINES, MAX_PRICE, TEXT_MAX
 from sessconf.model import (
     _COLOR,
     NAME_MAX,
@@ -58,10 +58,13 @@ def modeline(schema_file: str) -> str:
 # `patternErrorMessage` is read by yaml-language-server and VS Code; validators ignore it.
 _NAME_MESSAGE = "lowercase letters, digits, '-' or '_', starting with a letter"
 # 1-200 characters once leading and trailing spaces are trimmed (what `check_text` counts).
+# No character of limits.FORBIDDEN_CHARACTERS between the first and last visible one (a line
+# break before or after the text is trimmed, as check_text trims it).
+_NOT_SHOWN = f"[^\\s{FORBIDDEN_CHARACTERS}]"
 _TEXT: JsonSchemaValue = {
     "type": "string",
-    "pattern": r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$",
-    "patternErrorMessage": "1 to 200 characters",
+    "pattern": f"^\\s*{_NOT_SHOWN}(?:[^{FORBIDDEN_CHARACTERS}]{{0,{TEXT_MAX - 2}}}{_NOT_SHOWN})?\\s*$",
+    "patternErrorMessage": f"1 to {TEXT_MAX} characters on one line, without control characters",
 }
 _COLOR_SCHEMA: JsonSchemaValue = {
     "type": "string",
@@ -85,7 +88,7 @@ _PRICE_DIGITS = len(str(int(MAX_PRICE)))
 _PRICE: JsonSchemaValue = {
     "type": ["string", "number"],
     "description": 'a price such as "95.00"',  # the field's own description, when it has one, wins
-    "pattern": rf"^\s*\+?(?:0*\d{{1,{_PRICE_DIGITS}}}(?:\.\d{{0,2}})?|\.\d{{1,2}})\s*$",
+    "pattern": rf"^\s*(?:0*[0-9]{{1,{_PRICE_DIGITS}}}(?:\.[0-9]{{1,2}})?|\.[0-9]{{1,2}})\s*$",
     "patternErrorMessage": f'a price such as "95.00": at most {MAX_PRICE}, with at most 2 decimals',
     "minimum": 0,
     "maximum": float(MAX_PRICE),

@@ -28,8 +28,15 @@ from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
-from sessconf.repository.model import Entry, M, Repository
-from sessconf.repository.presets import EXTENDS, Presets, field_problems, load_presets, resolve_session
+from sessconf.repository.model import Entry, Indexes, M, Repository
+from sessconf.repository.presets import (
+    EXTENDS,
+    Presets,
+    check_presets,
+    field_problems,
+    load_presets,
+    resolve_session,
+)
 from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
     LazyPositions,
@@ -92,7 +99,7 @@ class Loading:
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
         self._overlay = by_text = {str(p): raw for p, raw in overlay.items()}
-        presets = _load_presets_into(repo)  # before the workers start: they inherit them
+        presets = _load_presets_into(repo, by_text)  # before the workers start: they inherit them
         load: Callable[[str], Session | _Loaded | _Inherited] = _load_session
         if overlay or presets is not None:
             load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
@@ -101,6 +108,8 @@ class Loading:
         _load_catalogue_into(
             repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items, by_text
         )
+        if presets is not None:  # their values' own problems, while the workers resolve sessions
+            check_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
@@ -141,8 +150,10 @@ class Loading:
             if model is not None:
                 sessions[model.name] = Entry(model.name, model, path, inherits=inherits)
             if partial is not None:
-                model, unknown, smap = partial
-                repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown, inherits))
+                model, unknown, smap, indexes = partial
+                repo.partial_sessions.append(
+                    Entry(model.name, model, path, (), smap, unknown, inherits, indexes=indexes)
+                )
             if problems:
                 repo.diagnostics.extend(problems)
             if comments:
@@ -172,9 +183,9 @@ class Loading:
         self._end()
 
 
-def _load_presets_into(repo: Repository) -> Presets | None:
+def _load_presets_into(repo: Repository, overlay: Mapping[str, bytes]) -> Presets | None:
     """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets."""
-    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size)
+    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
     if presets is not None:
         repo._files.append(presets.path)
         repo.diagnostics.extend(presets.problems)
@@ -327,7 +338,7 @@ class _Loaded(NamedTuple):
     comments: list[Comment] | None = None
     referenced: set[str] | None = None
     # A session that failed validation: its partial model, its unknown fields, its positions.
-    partial: tuple[Session, frozenset[str], SourceMap] | None = None
+    partial: tuple[Session, frozenset[str], SourceMap, Indexes] | None = None
     # The preset it extends and the fields it inherited (see ``_Inherited``).
     extended: tuple[str, int] | None = None
 
@@ -388,8 +399,9 @@ def _load_session(
         tainted = tainted_fields(doc.source_map, ())
         if name != stem:
             tainted.add("name")
-        model, unknown = partial_model(Session, data, tainted)
-        partial = (model, unknown, lazy())
+        indexes: Indexes = {}
+        model, unknown = partial_model(Session, data, tainted, indexes)
+        partial = (model, unknown, lazy(), indexes)
         return _Loaded(None, problems, comments, _references(data), partial, extended)
     if problems or comments:
         return _Loaded(entry.model, problems or None, comments, None, None, extended)
@@ -430,8 +442,9 @@ def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
         entry = validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
-            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)))
-            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
+            indexes: Indexes = {}
+            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)), indexes)
+            result.partial.append(Entry(key, partial, path, (key,), smap, unknown, indexes=indexes))
         else:
             result.entries.append(entry)
     return result

@@ -28,6 +28,11 @@ M = TypeVar("M", bound=BaseModel)
 _NO_FIELDS: frozenset[str] = frozenset()
 
 
+# field -> for each item a partial model's list kept, its index in the file
+Indexes = dict[str, tuple[int, ...]]
+_NO_INDEXES: Indexes = {}
+
+
 class Entry(Generic[M]):
     """An entity, with the file and the source positions it came from.
 
@@ -48,7 +53,7 @@ class Entry(Generic[M]):
     of the session's ``extends:`` (a position in its own file, where the value comes in).
     """
 
-    __slots__ = ("_path", "inherits", "model", "name", "prefix", "source_map", "unknown")
+    __slots__ = ("_path", "indexes", "inherits", "model", "name", "prefix", "source_map", "unknown")
 
     def __init__(
         self,
@@ -59,6 +64,7 @@ class Entry(Generic[M]):
         source_map: SourceMap | None = None,
         unknown: frozenset[str] = _NO_FIELDS,
         inherits: Inherits | None = None,
+        indexes: Indexes | None = None,
     ) -> None:
         self.inherits = inherits
         self.name = name
@@ -67,6 +73,9 @@ class Entry(Generic[M]):
         self.prefix = prefix
         self.source_map = source_map
         self.unknown = unknown
+        # A partial model's list that kept only its valid items: field -> the file's index of
+        # each kept item, so that positions point at the item as written.
+        self.indexes = indexes or _NO_INDEXES
 
     @property
     def path(self) -> Path:
@@ -84,12 +93,19 @@ class Entry(Generic[M]):
         in its own file (for an inherited value: its ``extends:``)."""
         if self.inherits is not None and sub and sub[0] in self.inherits.fields:
             return self._positions().value(("extends",))
-        return self._positions().value((*self.prefix, *sub))
+        return self._positions().value((*self.prefix, *self._written(sub)))
 
     def key_pos(self, *sub: str | int) -> tuple[int, int]:
         if self.inherits is not None and sub and sub[0] in self.inherits.fields:
             return self._positions().key(("extends",))
-        return self._positions().key((*self.prefix, *sub))
+        return self._positions().key((*self.prefix, *self._written(sub)))
+
+    def _written(self, sub: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        if self.indexes and len(sub) > 1 and isinstance(sub[1], int) and sub[0] in self.indexes:
+            kept = self.indexes[str(sub[0])]
+            if 0 <= sub[1] < len(kept):
+                return (sub[0], kept[sub[1]], *sub[2:])
+        return sub
 
     def where(self, *sub: str | int) -> tuple[Path, Pos]:
         """The file and position where the value at ``sub`` is written (``presets.yaml`` when it

@@ -61,6 +61,9 @@ class Preset:
     values: dict[str, object] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
     broken: bool = False  # the chain names an unknown preset, or loops
+    # What a session that sets none of the chain's fields inherits (the usual case, made once).
+    keys: frozenset[str] = frozenset()
+    mask: int = 0
 
     def where(self, sub: KeyPath) -> tuple[Path, Pos]:
         """Where the inherited value at ``sub`` (a field, and inside it) is written."""
@@ -73,7 +76,11 @@ class Presets:
     """``presets.yaml``, read and resolved."""
 
     path: Path
-    source_map: SourceMap = field(default_factory=SourceMap)
+    # The file read without positions (fast; it knows the misread values), and with them, read
+    # again when a position is first needed (a problem, ``show --resolved``).
+    light: SourceMap = field(default_factory=SourceMap)
+    raw: bytes = field(default=b"", repr=False)
+    _full: SourceMap | None = field(default=None, repr=False)
     by_name: dict[str, Preset] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
     # Problems of a preset's own field, by (preset, field): reported naming who inherits it.
@@ -83,6 +90,13 @@ class Presets:
     invalid: set[str] = field(default_factory=set)  # ids written, but not as a preset (reported)
     digest: str = ""  # of the file's bytes: the presets' part of a cache key
     _inheritances: dict[tuple[str, int], Inherits] = field(default_factory=dict, repr=False)
+
+    @property
+    def source_map(self) -> SourceMap:
+        """Where each value of presets.yaml is written."""
+        if self._full is None:
+            self._full = parse_yaml(self.path, self.raw).source_map if self.raw else self.light
+        return self._full
 
     def inheritance(self, preset: str, mask: int) -> Inherits | None:
         """What a session that extends ``preset`` inherited, from the worker's mask of fields
@@ -105,12 +119,16 @@ class Inherits(NamedTuple):
     fields: frozenset[str]
 
 
-def load_presets(root: Path, limit: int) -> Presets | None:
-    """``presets.yaml`` at ``root``, read and resolved, or None when there is none (it is optional)."""
+def load_presets(root: Path, limit: int, overlay: Mapping[str, bytes] | None = None) -> Presets | None:
+    """``presets.yaml`` at ``root``, read and resolved, or None when there is none (it is optional).
+
+    ``overlay`` maps paths (as text) to bytes read instead of the disk's (an editor's buffer)."""
     path = root / PRESETS_FILE
     presets = Presets(path)
     try:
-        raw = read_file(path, limit)
+        raw = overlay.get(str(path)) if overlay else None
+        if raw is None:
+            raw = read_file(path, limit)
     except ReadError as exc:
         if exc.failure is Failure.MISSING:
             return None
@@ -120,8 +138,8 @@ def load_presets(root: Path, limit: int) -> Presets | None:
         )
         return presets
     presets.digest = hashlib.sha256(raw).hexdigest()
-    doc = parse_yaml(path, raw)
-    presets.source_map, presets.comments = doc.source_map, doc.comments
+    doc = parse_yaml(path, raw, positions=False)  # before the workers start: keep it short
+    presets.light, presets.raw, presets.comments = doc.source_map, raw, doc.comments
     problems = presets.problems
     problems.extend(doc.problems)
     data = doc.data
@@ -149,17 +167,26 @@ def load_presets(root: Path, limit: int) -> Presets | None:
     return presets
 
 
+def check_presets(presets: Presets) -> None:
+    """Validate each preset's own fields, each on its own, at its line in presets.yaml (the
+    problems go to ``field_problems``). Sessions do not wait for it: the loader runs it while
+    its workers resolve the session files."""
+    instance = _blank(Session)  # one for all: only the errors of validate_assignment are used
+    for preset in presets.by_name.values():
+        _check_fields(presets, preset, instance)
+
+
 def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
-    path, smap, problems = presets.path, presets.source_map, presets.problems
+    path, problems = presets.path, presets.problems
     problem = name_problem(key)
     if problem is not None:
-        problems.append(INVALID_NAME.at(path, smap.key((key,)), problem))
+        problems.append(INVALID_NAME.at(path, presets.source_map.key((key,)), problem))
         return None
     if not isinstance(value, dict):
         problems.append(
             WRONG_TYPE.at(
                 path,
-                smap.value((key,)),
+                presets.source_map.value((key,)),
                 f"preset '{key}' must be a mapping of session fields, not {describe(value)}",
             )
         )
@@ -173,7 +200,7 @@ def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
                 problems.append(
                     WRONG_TYPE.at(
                         path,
-                        smap.value((key, name)),
+                        presets.source_map.value((key, name)),
                         f"{key}.extends must be a preset id, not {describe(item)}",
                     )
                 )
@@ -182,7 +209,7 @@ def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
             problems.append(
                 PRESET_KEY.at(
                     path,
-                    smap.key((key, name)),
+                    presets.source_map.key((key, name)),
                     f"a preset cannot set '{name}': it is each session's own",
                     f"write {name} in the session files",
                 )
@@ -192,7 +219,7 @@ def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
             problems.append(
                 PRESET_KEY.at(
                     path,
-                    smap.key((key, name)),
+                    presets.source_map.key((key, name)),
                     f"unknown key '{name}': not a session field",
                     did_you_mean(name, [*settable, EXTENDS])
                     or "a preset sets session fields: " + ", ".join(settable),
@@ -200,27 +227,26 @@ def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
             )
         else:
             preset.fields[name] = item
-    _check_fields(presets, preset)
     return preset
 
 
-def _check_fields(presets: Presets, preset: Preset) -> None:
-    """Validate each of the preset's own fields on its own, at its line in presets.yaml."""
-    path, smap, prefix = presets.path, presets.source_map, (preset.name,)
-    instance = _blank(Session)
+def _check_fields(presets: Presets, preset: Preset, instance: Session) -> None:
+    path, light, prefix = presets.path, presets.light, (preset.name,)
     validator = Session.__pydantic_validator__
     out = presets.field_problems
-    if smap.notes:
+    if light.notes:
+        smap = presets.source_map
         at = {smap.value((*prefix, name)): name for name in preset.fields}
-        for problem in yaml11_booleans(Session, path, smap.notes, lambda: smap, prefix):
+        for problem in yaml11_booleans(Session, path, light.notes, lambda: smap, prefix):
             out.append((preset.name, at.get((problem.line, problem.column), ""), problem))
     for name, value in preset.fields.items():
-        if smap.is_tainted((*prefix, name)):
+        if light.is_tainted((*prefix, name)):
             continue  # YAML misread it: reported already
         try:
             validator.validate_assignment(instance, name, value)
         except ValidationError as exc:
-            out.extend((preset.name, name, p) for p in schema_diagnostics(exc, Session, path, smap, prefix))
+            found = schema_diagnostics(exc, Session, path, presets.source_map, prefix)
+            out.extend((preset.name, name, p) for p in found)
 
 
 def _blank(model: type[M]) -> M:
@@ -229,14 +255,14 @@ def _blank(model: type[M]) -> M:
 
 def _resolve_chains(presets: Presets) -> None:
     """Resolve every preset's chain; report unknown presets and cycles (each cycle once)."""
-    by_name, smap, path = presets.by_name, presets.source_map, presets.path
+    by_name, path = presets.by_name, presets.path
     reported_cycles: set[frozenset[str]] = set()
     for preset in by_name.values():
         if preset.extends is not None and preset.extends not in by_name.keys() | presets.invalid:
             presets.problems.append(
                 UNKNOWN_PRESET.at(
                     path,
-                    smap.value((preset.name, EXTENDS)),
+                    presets.source_map.value((preset.name, EXTENDS)),
                     f"preset '{preset.name}' extends an unknown preset '{preset.extends}'",
                     did_you_mean(preset.extends, by_name),
                 )
@@ -262,7 +288,7 @@ def _resolve_chains(presets: Presets) -> None:
                     presets.problems.append(
                         PRESET_CYCLE.at(
                             path,
-                            smap.value((first.name, EXTENDS)),
+                            presets.source_map.value((first.name, EXTENDS)),
                             "presets extend each other in a cycle: " + " → ".join([*names, names[0]]),
                             "remove one of these extends",
                         )
@@ -280,6 +306,9 @@ def _resolve_chains(presets: Presets) -> None:
             for name, value in link.fields.items():
                 preset.values[name] = value
                 preset.origin[name] = link.name
+        preset.keys = frozenset(preset.values)
+        for name in preset.values:
+            preset.mask |= _BIT[name]
 
 
 class Resolution(NamedTuple):
@@ -303,8 +332,8 @@ def resolve_session(
     problems: list[Diagnostic],
 ) -> Resolution:
     """The session of ``data`` (which has an ``extends`` key) resolved against ``presets``."""
-    own = {key: value for key, value in data.items() if key != EXTENDS}
-    wanted = data[EXTENDS]
+    own = dict(data)
+    wanted = own.pop(EXTENDS)
     if not isinstance(wanted, str):
         problems.append(
             WRONG_TYPE.at(
@@ -328,14 +357,13 @@ def resolve_session(
     if preset.broken:
         return Resolution(own, wanted, 0, _NOTHING, True)  # reported at the preset
     values = preset.values
-    merged = {key: value for key, value in values.items() if key not in own}
-    if not merged:
-        return Resolution(own, wanted, 0, _NOTHING, False)
-    mask = 0
-    for key in merged:
-        mask |= _BIT[key]
-    merged.update(own)
-    return Resolution(merged, wanted, mask, frozenset(values.keys() - own.keys()), False)
+    overridden = preset.keys.intersection(own)
+    if not overridden:  # the usual case: what the chain gives, and the session's other keys
+        return Resolution({**values, **own}, wanted, preset.mask, preset.keys, False)
+    mask = preset.mask
+    for key in overridden:
+        mask &= ~_BIT[key]
+    return Resolution({**values, **own}, wanted, mask, preset.keys - overridden, False)
 
 
 # -- after loading ------------------------------------------------------------------------------

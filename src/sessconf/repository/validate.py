@@ -43,7 +43,10 @@ def tainted_fields(smap: SourceMap, prefix: KeyPath) -> set[str]:
 
 
 def partial_model(
-    model: type[M], data: Mapping[str, object], skip: Collection[str]
+    model: type[M],
+    data: Mapping[str, object],
+    skip: Collection[str],
+    indexes: dict[str, tuple[int, ...]] | None = None,
 ) -> tuple[M, frozenset[str]]:
     """What validates of an entity that failed validation, field by field, and its unknown fields.
 
@@ -52,6 +55,11 @@ def partial_model(
     unknown and holds a neutral value: its default when it has one, else ``""``, ``0`` or ``[]``,
     which no rule mistakes for a value (no valid name or colour is empty, no list item is listed
     in an empty list). The result is not a valid model: only lint rules may see it.
+
+    A list that fails for some of its items keeps the others (each validated on its own, the
+    first of a repeated item kept), so that one bad entry of ``locations`` or ``billing_items``
+    does not take the rest out of the checks; ``indexes`` receives, per such list, the file's
+    index of each kept item (see ``Entry.indexes``).
     """
     instance = model.model_construct()  # the defaults, and nothing else
     validator = model.__pydantic_validator__
@@ -63,6 +71,11 @@ def partial_model(
                 continue
             except ValidationError:
                 pass
+            kept = _valid_items(model, instance, name, data[name])
+            if kept is not None:
+                if indexes is not None:
+                    indexes[name] = kept
+                continue
         elif name not in data and not info.is_required():
             continue  # absent: its default is its value
         unknown.add(name)
@@ -71,6 +84,28 @@ def partial_model(
         else:
             instance.__dict__[name] = info.get_default(call_default_factory=True)
     return instance, frozenset(unknown)
+
+
+def _valid_items(model: type[M], instance: M, name: str, value: object) -> tuple[int, ...] | None:
+    """Assign to ``instance.name`` the items of the list ``value`` that validate on their own (the
+    first of a repeated one); the file's index of each, or None when no item is kept."""
+    if not isinstance(value, list) or len(value) > _ITEMS_CHECKED:
+        return None
+    validator = model.__pydantic_validator__
+    kept: list[int] = []
+    for index, item in enumerate(value):
+        try:
+            validator.validate_assignment(instance, name, [value[i] for i in kept] + [item])
+        except ValidationError:
+            continue
+        kept.append(index)
+    if not kept:
+        return None
+    validator.validate_assignment(instance, name, [value[i] for i in kept])
+    return tuple(kept)
+
+
+_ITEMS_CHECKED = 200  # a longer list that fails is left unknown (each item costs a validation)
 
 
 def _neutral(annotation: object) -> object:
@@ -126,11 +161,55 @@ def validate(
         if unresolved:
             found = [d for d in found if d.code != MISSING_KEY.code]
         problems.extend(found)
+        problems.extend(_hidden_repeats(exc, model, data, path, positions(), prefix))
         return None
     name = str(prefix[0]) if prefix else str(data["name"])
     if isinstance(positions, LazyPositions):
         return Entry(name, instance, path, prefix)
     return Entry(name, instance, path, prefix, positions())
+
+
+def _hidden_repeats(
+    exc: ValidationError,
+    model: type[BaseModel],
+    data: Mapping[str, object],
+    path: Path | str,
+    smap: SourceMap,
+    prefix: KeyPath,
+) -> Iterator[Diagnostic]:
+    """A repeated item of a list that also holds a bad item: pydantic checks repeats only once every
+    item validates, so the repeat would show only after the bad item is fixed."""
+    errors = exc.errors(include_url=False)
+    repeated = {err["loc"][0] for err in errors if err["type"] == REPEATED_ENTRY.name and err["loc"]}
+    fields = {
+        str(err["loc"][0])
+        for err in errors
+        if len(err["loc"]) > 1 and isinstance(err["loc"][1], int) and err["loc"][0] not in repeated
+    }
+    validator = model.__pydantic_validator__
+    for name in sorted(fields):
+        items = data.get(name)
+        if not isinstance(items, list) or len(items) > _ITEMS_CHECKED:
+            continue
+        seen: set[object] = set()
+        instance = model.model_construct()
+        for index, item in enumerate(items):
+            try:
+                validator.validate_assignment(instance, name, [item])
+            except ValidationError:
+                continue
+            (valid,) = getattr(instance, name)
+            key = getattr(valid, "item", valid)
+            if key in seen:
+                full = (*prefix, name, index)
+                yield REPEATED_ENTRY.at(
+                    path,
+                    smap.value(full),
+                    f"{_label(full)}: '{key}' is listed twice",
+                    _hint(REPEATED_ENTRY.name, (name, index), key),
+                )
+                break  # as pydantic does: the first repeat
+            seen.add(key)
 
 
 def yaml11_booleans(

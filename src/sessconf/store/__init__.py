@@ -18,7 +18,7 @@ from sessconf.plan.plan import Action, Plan
 from sessconf.plan.snapshot import SchemaStatus, Snapshot
 from sessconf.plan.state import ConfigState, EntityKind
 from sessconf.settings import Settings
-from sessconf.store.history import HistoryEntry
+from sessconf.store.history import Applied, HistoryEntry
 from sessconf.store.url import Source, StoreUrl
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 
-__all__ = ["ApplyResult", "HistoryEntry", "PlanStamp", "Planned", "Snapshot", "Store", "StoreUrl"]
+__all__ = ["Applied", "ApplyResult", "HistoryEntry", "PlanStamp", "Planned", "Snapshot", "Store", "StoreUrl"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ class Store:
         from sessconf.store.migrate import ensure_schema
 
         with self.db.write() as conn:
-            return ensure_schema(conn, self.display)
+            return ensure_schema(conn, self.display, repair=True)
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -129,11 +129,34 @@ class Store:
 
         with self.db.read() as conn:
             status = schema_status(conn)
-            check_readable(status, self.display, older=older)
+            check_readable(status, self.display, older=older, conn=conn)
             snap = _read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
         snap.store = self.display
         return snap
+
+    def get_ready_to_write(self) -> None:
+        """Import what writing needs (the database library, the write path) ahead of time: an
+        ``apply`` does it while it waits for the store to be read anyway."""
+        import sessconf.store.migrate
+        import sessconf.store.write  # noqa: F401
+
+        self.db.prepare()
+
+    def probe(self, *, older: bool = False) -> Snapshot:
+        """What the store says of itself without reading its configuration: schema, change
+        counter, last apply (a :class:`Snapshot` whose configuration is left empty). With
+        :func:`~sessconf.plan.snapshot.as_applied` it can stand for the whole snapshot."""
+        if not self.exists():
+            return Snapshot(SchemaStatus(False), store=self.display)
+        from sessconf.store.migrate import check_readable
+        from sessconf.store.read import config_state, schema_status
+
+        with self.db.read() as conn:
+            status = schema_status(conn)
+            check_readable(status, self.display, older=older)
+            version, last = config_state(conn) if status.exists else (None, None)
+        return Snapshot(status, store=self.display, config_version=version, last_apply=last)
 
     def apply(
         self,
@@ -194,6 +217,20 @@ class Store:
             failpoint.at("before-commit")
         failpoint.at("after-commit")
         return ApplyResult(plan, rows, status.store_id or "", replanned=planned is None)
+
+    def history(self, limit: int = 20) -> list[Applied]:
+        """The store's last ``limit`` applies, newest first (none for a store not created yet)."""
+        if not self.exists():
+            return []
+        from sessconf.store.migrate import check_readable
+        from sessconf.store.read import history, schema_status
+
+        with self.db.read() as conn:
+            status = schema_status(conn)
+            if not status.exists:
+                return []
+            check_readable(status, self.display, older=True)  # every schema has kept it alike
+            return history(conn, limit)
 
     # -- appointments and charges -----------------------------------------------------------
 

@@ -120,6 +120,10 @@ class Database:
             self._engines[readonly] = engine
         return engine
 
+    def prepare(self) -> None:
+        """Build the write engine (loading the driver) before the first write needs it."""
+        self._engine(False)
+
     def _sqlite_engine(self, readonly: bool) -> Engine:
         path = self.url.sqlite_path
         timeout = self.lock_timeout
@@ -133,6 +137,9 @@ class Database:
             # SQLAlchemy emits BEGIN itself (below), so that writes can take the lock up front.
             conn.isolation_level = None
             conn.execute("PRAGMA foreign_keys = ON")
+            # A row that REPLACE deletes fires the delete triggers (the store's guards) only so;
+            # the schema also refuses REPLACE for writers that do not ask (sessconf.store.rules).
+            conn.execute("PRAGMA recursive_triggers = ON")
             return conn
 
         engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,9 +13,10 @@ from sqlalchemy.engine import Connection
 
 from sessconf.plan.snapshot import LastApply, SchemaStatus, Snapshot, Usage
 from sessconf.plan.state import BillingItemState, BillingLineState, LocationState, SessionState
-from sessconf.store import tables
+from sessconf.store import rules, tables
 from sessconf.store.engine import plain_rows
 from sessconf.store.errors import DamagedStoreError
+from sessconf.store.history import Applied
 
 RESTORE = "restore the store from a backup"
 
@@ -226,10 +228,43 @@ def config_state(conn: Connection) -> tuple[int | None, LastApply | None]:
     if row is None:
         return None, None
     version, applied_version, digest, applied_at, actor = row
+    if not rules.counter_intact(conn):
+        version = None  # a writer removed or disabled its triggers: the rows must be read
     last = None
     if digest is not None and applied_at is not None:
         last = LastApply(applied_at.replace(tzinfo=UTC), actor or "", digest, applied_version)
-    return int(version), last
+    return (None if version is None else int(version)), last
+
+
+def history(conn: Connection, limit: int) -> list[Applied]:
+    """The last ``limit`` applies, newest first."""
+    h = tables.apply_history.c
+    query = (
+        select(h.applied_at, h.actor, h.git_commit, h.run_url, h.summary, h.plan_digest)
+        .order_by(h.id.desc())
+        .limit(limit)
+    )
+    out = []
+    for applied_at, actor, commit, run_url, summary, plan_digest in conn.execute(query):
+        try:
+            counts = json.loads(summary)
+        except ValueError:
+            counts = None
+        if not isinstance(counts, dict):
+            raise DamagedStoreError(
+                "is damaged: an apply_history row's summary is not a JSON object", RESTORE
+            )
+        out.append(
+            Applied(
+                applied_at.replace(tzinfo=UTC),
+                actor,
+                commit,
+                run_url,
+                {str(k): v for k, v in counts.items()},
+                plan_digest,
+            )
+        )
+    return out
 
 
 def usage_of(conn: Connection, column: str, ids: list[int]) -> dict[int, tuple[int, datetime, datetime]]:

@@ -15,6 +15,8 @@ a migration that changes a table freezes the definition the earlier ones created
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -318,3 +320,78 @@ appointment_slot_usage = table(
 )
 
 USAGE_VIEWS = (appointment_usage.name, appointment_slot_usage.name)
+
+
+# -- bounds that every writer meets (a migration of their own) -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A CHECK on one table: what lint and the command line accept (SPEC §2), held by the database
+    for every writer. ``condition`` is SQL that both databases read, with ``{row}`` before each
+    column (empty in a CHECK constraint, ``NEW.`` in a SQLite trigger)."""
+
+    table: str
+    name: str
+    condition: str
+
+    def sql(self, row: str = "") -> str:
+        return self.condition.format(row=row)
+
+
+def _between(table: str, column: str, low: int, high: int) -> Bound:
+    return Bound(table, f"{table}_{column}_range", f"{{row}}{column} BETWEEN {low} AND {high}")
+
+
+def _length(table: str, column: str, high: int, *, nullable: bool = False) -> Bound:
+    condition = f"length({{row}}{column}) BETWEEN 1 AND {high}"
+    if nullable:
+        condition = f"{{row}}{column} IS NULL OR {condition}"
+    return Bound(table, f"{table}_{column}_length", condition)
+
+
+def _bounds() -> tuple[Bound, ...]:
+    from sessconf.model import RANGES
+
+    def ranged(table: str, column: str, field: str | None = None) -> Bound:
+        low, high, _ = RANGES[field or column]
+        assert high is not None
+        return _between(table, column, low, high)
+
+    names = limits.NAME_MAX
+    return (
+        _length("locations", "name", names),
+        _length("locations", "display_name", limits.TEXT_MAX),
+        _length("locations", "timezone", limits.TIMEZONE_COLUMN),
+        _length("locations", "address", limits.TEXT_MAX, nullable=True),
+        _length("location_disciplines", "discipline", names),
+        _length("billing_items", "code", names),
+        _length("billing_items", "name", limits.TEXT_MAX),
+        Bound("billing_items", "billing_items_kind", "{row}kind IN ('service', 'product')"),
+        _between("billing_items", "price_cents", 0, limits.MAX_PRICE_CENTS),
+        Bound("billing_items", "billing_items_currency_length", "length({row}currency) = 3"),
+        _length("sessions", "name", names),
+        _length("sessions", "description", limits.TEXT_MAX),
+        _length("sessions", "discipline", names),
+        Bound(
+            "sessions",
+            "sessions_color_format",
+            "length({row}color) = 7 AND substr({row}color, 1, 1) = '#'",
+        ),
+        ranged("sessions", "duration"),
+        ranged("sessions", "max_attendees"),
+        ranged("sessions", "buffer_before"),
+        ranged("sessions", "buffer_after"),
+        ranged("session_billing_items", "quantity"),
+        *(
+            _length(f"{owner}_previous_names", "name", names)
+            for owner in ("session", "location", "billing_item")
+        ),
+        _between("appointments", "duration", *limits.APPOINTMENT_MINUTES),
+        Bound("apply_history", "apply_history_actor_length", f"length({{row}}actor) <= {limits.ACTOR_MAX}"),
+    )
+
+
+BOUNDS = _bounds()
+"""Every bound the database holds beyond the columns' own types (installed by the migration
+"bounds for every writer")."""

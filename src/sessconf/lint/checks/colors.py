@@ -53,9 +53,9 @@ def faint_color(ctx: LintContext) -> Iterator[Diagnostic]:
         color = entry.model.color
         ratio = colors.contrast(color, background)
         if ratio < least:
-            yield FAINT_COLOR.at(
-                entry.path,
-                entry.pos("color"),
+            yield entry.at(  # where the colour is written: presets.yaml when it is inherited
+                FAINT_COLOR,
+                ("color",),
                 f"color {color} is faint on the calendar's background {background}: "
                 f"contrast {ratio:.2f}:1, below {least:g}:1",
                 "pick a deeper shade of the same hue, or lower min_color_contrast",
@@ -128,15 +128,16 @@ def similar_colors(ctx: LintContext) -> Iterator[Diagnostic]:
         if found is None:
             continue
         other = found.other
+        other_path, (other_line, _) = other.where("color")
         try:
-            where = other.path.relative_to(root).as_posix()
+            where = other_path.relative_to(root).as_posix()
         except ValueError:
-            where = other.path.as_posix()
-        yield SIMILAR_COLORS.at(
-            entry.path,
-            entry.pos("color"),
+            where = other_path.as_posix()
+        yield entry.at(
+            SIMILAR_COLORS,
+            ("color",),
             f"color {entry.model.color} is hard to tell from {other.model.color} of session "
-            f"'{other.name}' ({other.model.discipline}, {where}:{other.pos('color')[0]}) at "
+            f"'{other.name}' ({other.model.discipline}, {where}:{other_line}) at "
             f"'{found.location}': ΔE₀₀ {found.delta:.1f}, below {threshold:g}",
             "pick colours further apart for different disciplines, or lower min_color_difference",
         )
