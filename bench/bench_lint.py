@@ -15,7 +15,10 @@ interleaved and repeated, with wall-clock time:
   (``SC402 = "off"``, ``SC403 = "off"``; SC401, template errors, cannot be turned off, but with the
   built-in templates it renders nothing once SC402 is off);
 - with ``--reference PATH``, the same two with another ``sessconf`` executable (an older checkout,
-  say), for before/after figures from one run.
+  say), for before/after figures from one run;
+- with ``--presets``, lint of a corpus whose sessions come in families (one per 20 sessions) that
+  extend presets ("presets"), and of the same sessions written out in full ("expanded"); issue
+  12 asks lint with presets to be no slower than without: "presets" / "expanded" at most 1.0x.
 
 Each lint is held to its own target: lint with the reminder checks at most 1.3x the baseline
 (issue 4), without them at most 1.0x (issue 2, "positions, validation and cross-references
@@ -85,7 +88,12 @@ for n in sorted(os.listdir(d)):
 
 BASE_CANDIDATES = ("baseline", "lint", "lint-off")
 REFERENCE_CANDIDATES = ("ref", "ref-off")
+PRESET_CANDIDATES = ("presets", "expanded")
+SESSIONS_PER_FAMILY = 20
+TARGET_PRESETS_RATIO = 1.0  # issue 12: lint with presets no slower than the same sessions written out
 LABELS = {
+    "presets": "lint, sessions extending presets",
+    "expanded": "lint, the same sessions written out",
     "baseline": "baseline",
     "lint": "lint",
     "lint-off": "lint, no reminders",
@@ -97,14 +105,26 @@ LABELS = {
 # -- corpora -----------------------------------------------------------------------------------
 
 
-def ensure_corpus(sessions: int, seed: int = 1, root: Path = CORPORA, pyproject: str | None = None) -> Path:
+def ensure_corpus(
+    sessions: int,
+    seed: int = 1,
+    root: Path = CORPORA,
+    pyproject: str | None = None,
+    families: int = 0,
+    expanded: bool = False,
+) -> Path:
     """The corpus of ``sessions`` sessions, generated unless an identical one is already there;
-    with ``pyproject``, a copy of it with that ``pyproject.toml``."""
+    with ``pyproject``, a copy of it with that ``pyproject.toml``; with ``families``, sessions that
+    extend presets (written out in full when ``expanded``: see ``corpus.generate``)."""
     suffix = "" if pyproject is None else "-" + hashlib.sha256(pyproject.encode()).hexdigest()[:8]
+    if families:
+        suffix += f"-families{families}" + ("-expanded" if expanded else "")
     target = root / f"sessions-{sessions}-seed{seed}{suffix}"
     params: dict[str, object] = {"format": corpus.FORMAT, "sessions": sessions, "seed": seed}
     if pyproject is not None:
         params["pyproject"] = pyproject
+    if families:
+        params |= {"families": families, "expanded": expanded}
     stamp = target / ".params.json"
     if stamp.is_file() and json.loads(stamp.read_text()) == params:
         return target
@@ -112,7 +132,7 @@ def ensure_corpus(sessions: int, seed: int = 1, root: Path = CORPORA, pyproject:
     scratch = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=root))
     print(f"generating {target.relative_to(HERE.parent)} ({sessions:,} sessions) ...", flush=True)
     if pyproject is None:
-        corpus.generate(scratch, sessions, seed)
+        corpus.generate(scratch, sessions, seed, families, expanded)
     else:
         source = ensure_corpus(sessions, seed, root)
         shutil.copytree(source, scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".params.json"))
@@ -250,7 +270,12 @@ def run_sampled(
     return Run(seconds, cpu, usage.ru_maxrss / 1024, process.returncode, text), peak
 
 
-def commands(corpus_dir: Path, off_dir: Path, reference: Path | None = None) -> dict[str, list[str]]:
+def commands(
+    corpus_dir: Path,
+    off_dir: Path,
+    reference: Path | None = None,
+    presets: tuple[Path, Path] | None = None,
+) -> dict[str, list[str]]:
     python = sys.executable
     sessconf = Path(python).parent / "sessconf"
     if not sessconf.exists():
@@ -266,6 +291,9 @@ def commands(corpus_dir: Path, off_dir: Path, reference: Path | None = None) -> 
     if reference is not None:
         out["ref"] = [str(reference), "lint", "--dir", str(corpus_dir)]
         out["ref-off"] = [str(reference), "lint", "--dir", str(off_dir)]
+    if presets is not None:
+        out["presets"] = [str(sessconf), "lint", "--dir", str(presets[0])]
+        out["expanded"] = [str(sessconf), "lint", "--dir", str(presets[1])]
     return out
 
 
@@ -362,13 +390,23 @@ def measure(
     env: dict[str, str],
     log: Callable[[str], None],
     reference: Path | None = None,
+    presets: bool = False,
 ) -> list[Measured]:
     candidates = BASE_CANDIDATES + (REFERENCE_CANDIDATES if reference is not None else ())
+    candidates += PRESET_CANDIDATES if presets else ()
     dirs = {size: ensure_corpus(size, seed) for size in sizes}
     off_dirs = {size: ensure_corpus(size, seed, pyproject=REMINDERS_OFF) for size in sizes}
-    cmds = {size: commands(dirs[size], off_dirs[size], reference) for size in sizes}
+    family_dirs: dict[int, tuple[Path, Path]] = {}
+    if presets:
+        for size in sizes:
+            families = max(1, size // SESSIONS_PER_FAMILY)
+            family_dirs[size] = (
+                ensure_corpus(size, seed, families=families),
+                ensure_corpus(size, seed, families=families, expanded=True),
+            )
+    cmds = {size: commands(dirs[size], off_dirs[size], reference, family_dirs.get(size)) for size in sizes}
     results = {size: Measured(size, candidates) for size in sizes}
-    folders = {size: (dirs[size], off_dirs[size]) for size in sizes}
+    folders = {size: (dirs[size], off_dirs[size], *family_dirs.get(size, ())) for size in sizes}
     # A warm-up of each (page cache, bytecode cache), and the check that the corpora lint clean.
     for size in sizes:
         for folder in folders[size]:
@@ -438,6 +476,21 @@ def report(results: list[Measured]) -> tuple[str, bool]:
             )
     ok = True
     verdicts: list[str] = []
+    for m in results:
+        if "presets" not in m.candidates:
+            continue
+        ratio = m.median("presets") / m.median("expanded")
+        paired = statistics.median(
+            a / b for a, b in zip(m.seconds["presets"], m.seconds["expanded"], strict=True)
+        )
+        best = m.best("presets") / m.best("expanded")
+        passed = ratio <= TARGET_PRESETS_RATIO
+        ok &= passed
+        verdicts.append(
+            f"{'PASS' if passed else 'FAIL'}  presets at {m.size:,}: lint with presets {ratio:.2f}× lint "
+            f"of the same sessions written out (paired {paired:.2f}×, best {best:.2f}×; "
+            f"target ≤ {TARGET_PRESETS_RATIO:.1f}×)"
+        )
     at_target = next((m for m in results if m.size == TARGET_SIZE), None)
     if at_target is not None:
         for candidate, target in TARGET_RATIOS.items():
@@ -531,6 +584,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="also time this other sessconf executable on both corpora (before/after figures)",
     )
+    parser.add_argument(
+        "--presets",
+        action="store_true",
+        help="also time lint of sessions that extend presets against the same sessions written out",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="loader processes for --profile (default 1)")
     parser.add_argument("--top", type=int, default=30, help="functions listed by --profile (default 30)")
     args = parser.parse_args(argv)
@@ -550,7 +608,9 @@ def main(argv: list[str] | None = None) -> int:
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     log(f"{cpus} CPUs, Python {sys.version.split()[0]}, {args.repeat} rounds, sizes {sizes}")
-    results = measure(sizes, args.repeat, args.seed, bench_env(args.bytecode_cache), log, args.reference)
+    results = measure(
+        sizes, args.repeat, args.seed, bench_env(args.bytecode_cache), log, args.reference, args.presets
+    )
     table, ok = report(results)
     print(table)
     RESULTS.mkdir(exist_ok=True)

@@ -1,6 +1,6 @@
 """A deterministic, valid config repository of any size, for benchmarks.
 
-    python -m bench.corpus OUT --sessions 10000 [--seed 1]
+    python -m bench.corpus OUT --sessions 10000 [--seed 1] [--families N [--expanded]]
 
 Writes ``OUT/locations.yaml``, ``OUT/billing_items.yaml`` and ``OUT/sessions/NAME.yaml`` (SPEC §2).
 Sizes scale with the number of sessions: one location per 20 sessions (at least 3) and one billing
@@ -8,6 +8,12 @@ item per 5 sessions (at least 10). Each session offers one discipline at 1–4 l
 it, bills 0–4 items (some with a quantity), lasts a multiple of 15 minutes, and about 5 % are
 archived; a few carry the optional fields (buffers, group size, telehealth, previous names).
 Descriptions and colours are quoted, as people write them.
+
+With ``families``, sessions come in that many families (SPEC §2 "Presets"): the sessions of a
+family share a discipline, locations, a colour and a buffer, written once in ``presets.yaml`` as
+the family's preset, which each of them extends (a fifth of them overriding the locations with
+their own); with ``expanded`` the same sessions are written out in full instead, without
+``presets.yaml``: the two lint alike and resolve to the same sessions.
 
 The result lints clean: no error and no warning. Every location and billing item is used by some
 session (or, in a tiny repository, archived), and every session's discipline is offered at each
@@ -23,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Bump when the generated files change, so cached corpora are regenerated.
-FORMAT = 1
+FORMAT = 2  # 2: colours from each discipline's palette (colour advice, SC310/SC311)
 
 DISCIPLINES = (
     "acupuncture",
@@ -38,6 +44,29 @@ DISCIPLINES = (
     "speech-therapy",
     "kinesiology",
     "podiatry",
+)
+# Three shades per discipline (OKLCH lightness 0.40, 0.48, 0.55, chroma 0.16, hues 30° apart): every
+# shade stands out on a white calendar (contrast >= 4.5) and differs from every other discipline's
+# (CIEDE2000 >= 10), as a clinic's palette would, so the corpus lints clean.
+PALETTES = dict(
+    zip(
+        DISCIPLINES,
+        (
+            ("#850344", "#9f285a", "#b73f6e"),
+            ("#8a0700", "#a52b1e", "#bd4334"),
+            ("#6b3900", "#8a4b00", "#a75c00"),
+            ("#594500", "#735a00", "#8b6e00"),
+            ("#414e00", "#566600", "#687c00"),
+            ("#005725", "#007131", "#00893d"),
+            ("#005449", "#006d5f", "#008474"),
+            ("#00515c", "#006a77", "#008090"),
+            ("#004d74", "#006495", "#0079b3"),
+            ("#293a9c", "#3c52b6", "#4e68ce"),
+            ("#57288f", "#6d41a9", "#8156c0"),
+            ("#73176f", "#8c3287", "#a3489d"),
+        ),
+        strict=True,
+    )
 )
 WORDS = (
     "initial",
@@ -94,20 +123,45 @@ class _Session:
     lines: list[str] = field(default_factory=list)
 
 
-def generate(out: Path, sessions: int, seed: int = 1) -> None:
-    """Write a repository of ``sessions`` sessions into ``out`` (created; existing files are replaced)."""
+@dataclass(slots=True)
+class _Family:
+    id: str
+    discipline: str
+    locations: list[_Location]
+    color: str
+    buffer_after: int
+    used: bool = False
+
+    def fields(self) -> list[str]:
+        return [
+            f"discipline: {self.discipline}",
+            f"locations: [{', '.join(loc.id for loc in self.locations)}]",
+            f"color: {quoted(self.color)}",
+            f"buffer_after: {self.buffer_after}",
+        ]
+
+
+def generate(out: Path, sessions: int, seed: int = 1, families: int = 0, expanded: bool = False) -> None:
+    """Write a repository of ``sessions`` sessions into ``out`` (created; existing files are replaced);
+    with ``families``, sessions that extend that many presets (written out in full if ``expanded``)."""
     if sessions < 0:
         raise ValueError("the number of sessions must not be negative")
     rnd = random.Random(seed)
     locations = _locations(rnd, max(3, sessions // 20))
     items = _items(rnd, max(10, sessions // 5))
-    bodies = [_session(rnd, i, locations, items) for i in range(sessions)]
+    if families:
+        groups = [_family(rnd, i, locations) for i in range(families)]
+        bodies = [_member(rnd, i, rnd.choice(groups), locations, items, expanded) for i in range(sessions)]
+    else:
+        bodies = [_session(rnd, i, locations, items) for i in range(sessions)]
     # A session per catalogue entry would make the corpus bigger than asked: the (few) entries that
     # no session picked are archived instead, which lint accepts without a warning.
     sessions_dir = out / "sessions"
     sessions_dir.mkdir(parents=True, exist_ok=True)
     _write(out / "locations.yaml", _locations_text(locations))
     _write(out / "billing_items.yaml", _items_text(items))
+    if families and not expanded:
+        _write(out / "presets.yaml", "".join(_preset_text(f) for f in groups if f.used) or "{}\n")
     for body in bodies:
         _write(sessions_dir / f"{body.name}.yaml", "\n".join(body.lines) + "\n")
 
@@ -157,7 +211,7 @@ def _session(rnd: random.Random, i: int, locations: list[_Location], items: list
         f"description: {quoted(description)}",
         f"discipline: {discipline}",
         f"locations: [{', '.join(loc.id for loc in at)}]",
-        f'color: "#{rnd.randrange(0x1000000):06x}"',
+        f'color: "{rnd.choice(PALETTES[discipline])}"',
         f"duration: {rnd.choice(DURATIONS)}",
     ]
     for loc in at:
@@ -185,6 +239,74 @@ def _session(rnd: random.Random, i: int, locations: list[_Location], items: list
     if rnd.random() < 0.05:
         lines.append("archived: true")
     return body
+
+
+def _family(rnd: random.Random, i: int, locations: list[_Location]) -> _Family:
+    discipline = rnd.choice(DISCIPLINES)
+    sample = rnd.sample(locations, min(len(locations), 12))
+    candidates = [loc for loc in sample if discipline in loc.disciplines]
+    if not candidates:
+        chosen = rnd.choice(locations)
+        chosen.disciplines.add(discipline)
+        candidates = [chosen]
+    at = candidates[: rnd.randint(1, min(4, len(candidates)))]
+    color = f"#{rnd.randrange(0x1000000):06x}"
+    return _Family(f"family{i:04d}", discipline, at, color, rnd.choice((0, 5, 10, 15)))
+
+
+def _member(
+    rnd: random.Random,
+    i: int,
+    family: _Family,
+    locations: list[_Location],
+    items: list[_Item],
+    expanded: bool,
+) -> _Session:
+    """A session of ``family``: its own description, duration and billing items, the family's
+    other fields (a fifth of the sessions list locations of their own)."""
+    name = f"s{i:06d}"
+    family.used = True
+    words = " ".join(rnd.sample(WORDS, 2))
+    description = f"{family.discipline.replace('-', ' ').title()} {words} session"
+    own_locations = None
+    if rnd.random() < 0.2:
+        offering = [loc for loc in locations if family.discipline in loc.disciplines]
+        own_locations = rnd.sample(offering, min(len(offering), rnd.randint(1, 3)))
+        for loc in own_locations:
+            loc.used = True
+    if own_locations is None:  # a location only a preset lists is not in use: lint says so
+        for loc in family.locations:
+            loc.used = True
+    body = _Session(name)
+    lines = body.lines
+    lines.append(f"name: {name}")
+    if expanded:
+        lines += family.fields()
+    else:
+        lines.append(f"extends: {family.id}")
+    lines += [f"description: {quoted(description)}", f"duration: {rnd.choice(DURATIONS)}"]
+    if own_locations is not None:
+        text = f"locations: [{', '.join(loc.id for loc in own_locations)}]"
+        if expanded:
+            lines[2] = text  # the session's own list replaces the family's whole
+        else:
+            lines.append(text)
+    count = rnd.choice(ITEM_COUNTS)
+    if count:
+        lines.append("billing_items:")
+        for item in rnd.sample(items, count):
+            item.used = True
+            if rnd.random() < 0.2:
+                lines += [f"  - item: {item.code}", f"    quantity: {rnd.randint(2, 5)}"]
+            else:
+                lines.append(f"  - {item.code}")
+    if rnd.random() < 0.05:
+        lines.append("archived: true")
+    return body
+
+
+def _preset_text(family: _Family) -> str:
+    return f"{family.id}:\n" + "".join(f"  {line}\n" for line in family.fields())
 
 
 def _locations_text(locations: list[_Location]) -> str:
@@ -234,8 +356,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path, help="the folder to write the repository into")
     parser.add_argument("--sessions", type=int, default=10_000, help="number of sessions (default 10000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--families", type=int, default=0, help="sessions extend this many presets")
+    parser.add_argument("--expanded", action="store_true", help="with --families: write them out in full")
     args = parser.parse_args(argv)
-    generate(args.out, args.sessions, args.seed)
+    generate(args.out, args.sessions, args.seed, args.families, args.expanded)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from sessconf.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"  # the helpers and goldens, whatever folder a test file is in
 
 MINIMAL_LOCATIONS = """\
 downtown:
@@ -59,7 +60,7 @@ def clinic(tmp_path: Path) -> Path:
     dest = tmp_path / "clinic"
     dest.mkdir()
     shutil.copytree(ROOT / "sessions", dest / "sessions")
-    for name in ("locations.yaml", "billing_items.yaml"):
+    for name in ("locations.yaml", "billing_items.yaml", "presets.yaml"):
         shutil.copy(ROOT / name, dest / name)
     settings = (ROOT / "pyproject.toml").read_text().split("[tool.sessconf]", 1)[1].split("\n[", 1)[0]
     (dest / "pyproject.toml").write_text("[tool.sessconf]" + settings)

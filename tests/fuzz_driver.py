@@ -1,6 +1,6 @@
 """Run sessconf commands on one repository and report each outcome as a line of JSON.
 
-Started by ``tests/test_cli_fuzz.py`` in a process of its own, under memory and time limits set
+Started by ``tests/cli/test_main_fuzz.py`` in a process of its own, under memory and time limits set
 by the test, so that a command that hangs or grows without bound fails the test instead of
 taking the suite down. Usage: ``python fuzz_driver.py REPO STORE_URL``.
 """

@@ -148,3 +148,35 @@ def review_plan() -> Plan:
         [item("rmt-60", "125.00"), item("rmt-30", "65.00", archived=True)],
     )
     return plan_of(current, desired, booked={"acupinitial": 1, "ndvirtual": 2})
+
+
+def every_kind_of_change() -> Plan:
+    """Each action on each entity kind, with names that sort against the risk order."""
+    current = state(
+        [
+            session("a-update"),
+            session("b-delete"),
+            session("c-blocked"),
+            session("d-archive"),
+            session("e-old"),
+            session("f-unarchive", archived=True),
+        ],
+        [location("downtown"), location("a-gone"), location("b-old"), location("c-moved")],
+        [item("rmt-60"), item("a-fee"), item("b-old")],
+    )
+    desired = state(
+        [
+            session("a-update", duration=75),
+            session("d-archive", archived=True),
+            session("a-renamed", previous_names=("e-old",)),
+            session("f-unarchive"),
+            session("z-create"),
+        ],
+        [
+            location("downtown"),
+            location("a-moved", previous_names=("b-old",)),
+            location("c-moved", timezone="America/Vancouver"),
+        ],
+        [item("rmt-60"), item("a-fee", archived=True), item("c-new", previous_names=("b-old",))],
+    )
+    return plan_of(current, desired, booked={"c-blocked": 1})

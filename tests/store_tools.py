@@ -1,4 +1,4 @@
-"""Helpers for the crash and concurrency tests (``test_crash.py``, ``test_concurrency.py``).
+"""Helpers for the crash and concurrency tests (``tests/store/test_write_crash.py`` and ``…_concurrency.py``).
 
 Throw-away stores (a SQLite file, or a PostgreSQL *database* of their own: the apply lock is a
 per-database advisory lock, so stores in schemas of one database would share it), the apply lock
@@ -49,7 +49,7 @@ def copy_clinic(dest: Path) -> Path:
     """A copy of the example clinic at the repository root (as the ``clinic`` fixture makes)."""
     dest.mkdir(parents=True)
     shutil.copytree(ROOT / "sessions", dest / "sessions")
-    for name in ("locations.yaml", "billing_items.yaml"):
+    for name in ("locations.yaml", "billing_items.yaml", "presets.yaml"):
         shutil.copy(ROOT / name, dest / name)
     settings = (ROOT / "pyproject.toml").read_text().split("[tool.sessconf]", 1)[1].split("\n[", 1)[0]
     (dest / "pyproject.toml").write_text("[tool.sessconf]" + settings)

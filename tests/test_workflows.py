@@ -113,7 +113,7 @@ def test_the_readme_example_workflow_passes_actionlint(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     # the action taken from this repository: then actionlint checks the inputs the example uses
     shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
-    (workflows / "sessconf.yml").write_text(example.replace("OWNER/sessconf@v0.1.0", "./"))
+    (workflows / "sessconf.yml").write_text(example.replace("sessconf/sessconf@v0.1.0", "./"))
     done = run_actionlint([workflows / "sessconf.yml"], tmp_path)
     assert done.returncode == 0, f"actionlint found problems:\n{done.stdout}{done.stderr}"
 
@@ -210,7 +210,7 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     check, apply = workflow["jobs"]["check"], workflow["jobs"]["apply"]
     assert check["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = [s["with"]["command"] for s in check["steps"] if s.get("uses") == "./"]
-    assert commands == ["lint", "diff"]
+    assert commands == ["lint", "preview", "diff"]
     plan_step = check["steps"][-1]
     assert plan_step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE_READONLY }}"}
     # two applies never run at once, and one is never cancelled half-way
@@ -219,6 +219,26 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     (step,) = [s for s in apply["steps"] if s.get("uses") == "./"]
     assert step["with"]["command"] == "apply"
     assert step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE }}"}
+
+
+def test_the_pull_request_job_uploads_the_preview_and_links_it_from_the_comment() -> None:
+    workflow = load_yaml(ROOT / ".github" / "workflows" / "sessconf.yml")
+    steps = workflow["jobs"]["check"]["steps"]
+    (preview,) = [s for s in steps if s.get("with", {}).get("command") == "preview"]
+    plan = steps[-1]
+    assert steps.index(preview) < steps.index(plan)  # the artifact exists before the comment
+    assert preview["id"] == "preview"
+    assert preview["if"] == "${{ !cancelled() }}"  # also after lint errors: the page lists them
+    assert preview["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE_READONLY }}"}
+    assert plan["with"]["preview-url"] == "${{ steps.preview.outputs.preview-url }}"
+    # the action uploads the page with actions/upload-artifact, before it posts the comment
+    names = [step["name"] for step in action_steps()]
+    (upload,) = [s for s in action_steps() if s.get("id") == "upload-preview"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "${{ steps.run.outputs.preview }}"
+    assert "steps.run.outputs.preview != ''" in upload["if"]
+    assert names.index(upload["name"]) < names.index("Comment the plan on the pull request")
+    assert ACTION["outputs"]["preview-url"]["value"] == "${{ steps.upload-preview.outputs.artifact-url }}"
 
 
 # -- the composite action, run locally ----------------------------------------------------------
@@ -362,7 +382,7 @@ def runner(clinic: Path, tmp_path: Path) -> Runner:
         wrapper = bin_dir / name
         wrapper.write_text(f'#!/bin/sh\nexec {command or shlex.quote(sys.executable)} "$@"\n')
         wrapper.chmod(0o755)
-    (temp / "sessconf-venv" / ".sessconf-spec").write_text(str(ROOT))  # installed from the action
+    (temp / "sessconf-venv" / ".sessconf-spec").write_text(f"{ROOT}[postgresql]")  # from the action
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pull_request("clinic/config")))
     env = {
@@ -460,6 +480,44 @@ def test_diff_writes_the_comment_the_summary_and_the_plan(runner: Runner, tmp_pa
     assert not (tmp_path / "store.db").exists()  # diff never writes
 
 
+def test_preview_writes_the_page_for_the_artifact(runner: Runner, tmp_path: Path) -> None:
+    runner.env["SESSCONF_STORE"] = f"sqlite:///{tmp_path / 'store.db'}"
+    result = runner(command="preview")
+    assert (result.status, result.outputs["exit-code"]) == (0, "0")
+    assert result.outputs["artifact-name"] == "sessconf-preview"
+    page = Path(result.outputs["preview"]) / "index.html"
+    assert "Plan: 43 to create" in page.read_text(encoding="utf-8")
+    assert not (tmp_path / "store.db").exists()  # the store is only read
+
+
+def test_preview_with_lint_errors_still_writes_the_page_and_fails(runner: Runner, tmp_path: Path) -> None:
+    edit(runner.workspace / "sessions/acupinitial.yaml", *BROKEN_LOCATION)
+    result = runner(command="preview", store=f"sqlite:///{tmp_path / 'store.db'}")
+    assert (result.status, result.outputs["exit-code"]) == (1, "1")
+    page = (Path(result.outputs["preview"]) / "index.html").read_text(encoding="utf-8")
+    assert "no plan was computed" in page
+    assert "SC201" in page
+
+
+def test_preview_without_a_store_says_why(runner: Runner) -> None:
+    runner.env["SESSCONF_STORE"] = ""
+    result = runner(command="preview")
+    assert result.status == 0
+    assert "::notice title=sessconf::no preview: no store is configured" in result.stdout
+    assert "preview" not in result.outputs
+
+
+def test_the_comment_links_the_preview(runner: Runner, tmp_path: Path) -> None:
+    runner.env["SESSCONF_STORE"] = f"sqlite:///{tmp_path / 'store.db'}"
+    url = "https://github.example/clinic/config/actions/runs/42/artifacts/9"
+    result = runner(ROOT, command="diff", **{"preview-url": url})
+    comment = Path(result.outputs["comment"]).read_text()
+    assert f"🖼️ **[Preview for reviewers]({url})**" in comment
+    assert comment.index("Preview for reviewers") < comment.index("<sub>Commit 0123456789ab")
+    plain = runner(command="diff")
+    assert "Preview for reviewers" not in Path(plain.outputs["comment"]).read_text()
+
+
 def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_path: Path) -> None:
     edit(runner.workspace / "sessions/acupinitial.yaml", *BROKEN_LOCATION)
     result = runner(command="diff", store=f"sqlite:///{tmp_path / 'store.db'}")
@@ -470,7 +528,7 @@ def test_diff_with_lint_errors_replaces_the_plan_with_why(runner: Runner, tmp_pa
     )
     assert "\nsessions/acupinitial.yaml:5:13: error SC201 unknown location 'downtwn'" in comment
     assert "<pre>" in comment
-    assert "in 22 files.\n</pre>\n</details>\n\n<sub>Commit 0123456789ab · " in comment
+    assert "in 23 files.\n</pre>\n</details>\n\n<sub>Commit 0123456789ab · " in comment
     assert "plan" not in result.outputs
 
 
@@ -526,7 +584,7 @@ def test_a_refused_apply_says_the_store_is_unchanged(runner: Runner, tmp_path: P
         "❌ `sessconf apply` refused or failed (status 1): nothing was written, the store is unchanged."
         in refused.summary
     )
-    assert "(use --force to apply anyway)" in refused.summary
+    assert "(use --force to apply anyway, with 7 sessions deleted or archived" in refused.summary
     assert "> Safety threshold: 7 of 19 sessions would be deleted or archived" in refused.summary
     forced = runner(command="apply", force="true")
     assert forced.status == 0, forced.stdout + forced.stderr
@@ -627,7 +685,7 @@ def test_the_hook_reports_the_staged_files(clinic: Path) -> None:
     assert done is not None
     assert (done.returncode, done.stdout.splitlines()[0]) == (
         0,
-        "sessions/rmt60.yaml:7:11: warning SC302 "
+        "sessions/rmt60.yaml:6:11: warning SC302 "
         "duration 62 is not a multiple of 5 minutes (use 60, or change duration_step)",
     )
     done = run_hook(clinic, ["sessions/acupinitial.yaml"])
@@ -639,6 +697,47 @@ def test_the_hook_reports_the_staged_files(clinic: Path) -> None:
     assert done.returncode == 1
     assert "sessions/rmt60.yaml" in done.stdout
     assert "sessions/acupinitial.yaml" in done.stdout
+
+
+def own_hooks() -> dict[str, dict[str, Any]]:
+    """The hooks of the project's own ``.pre-commit-config.yaml``, by id."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    (local,) = config["repos"]
+    assert local["repo"] == "local"  # nothing to fetch
+    hooks = {hook["id"]: hook for hook in local["hooks"]}
+    assert len(hooks) == len(local["hooks"]), "a hook id is used twice"
+    return hooks
+
+
+def test_the_projects_own_hooks_are_the_test_commands_tools_from_the_venv() -> None:
+    from tests.test_docs import readme_commands
+
+    hooks = own_hooks()
+    assert list(hooks) == ["ruff", "ruff-format", "mypy", "lint-imports", "sessconf-lint"]
+    main_job, tests = readme_commands()[:2]
+    venv = Path(sys.executable).parent  # the venv running the tests: the README's .venv
+    for hook_id, hook in hooks.items():
+        assert hook["name"], hook_id
+        assert hook["language"] == "system", hook_id  # the venv's tools: no environment to build
+        tool, *args = shlex.split(hook["entry"])
+        assert tool.startswith(".venv/bin/"), hook_id
+        assert (venv / Path(tool).name).is_file(), f"{hook_id}: {tool} is not installed by .[test]"
+        command = " ".join([tool, *args[:1]])  # `.venv/bin/ruff check`, `.venv/bin/mypy --strict`
+        assert command in tests or command in main_job, f"{hook_id}: {command} is not the README's"
+        for key in ("files", "exclude"):
+            re.compile(hook.get(key, ""))
+    for hook_id in ("mypy", "lint-imports"):  # the whole tree, as the test command checks it
+        assert hooks[hook_id]["pass_filenames"] is False
+
+
+def test_the_projects_own_sessconf_hook_is_the_users_hook_on_the_example_clinic(clinic: Path) -> None:
+    own = own_hooks()["sessconf-lint"]
+    assert own["files"] == HOOK["files"]
+    assert shlex.split(own["entry"])[1:] == shlex.split(HOOK["entry"])[1:]
+    staged = [path.relative_to(clinic).as_posix() for path in clinic.rglob("*") if path.is_file()]
+    done = run_hook(clinic, staged)
+    assert done is not None
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 # -- shell completion and editor support, as the README describes them --------------------------
@@ -679,11 +778,12 @@ def test_shell_completion_as_documented() -> None:
 def test_editor_modelines_as_documented(run: Run, tmp_path: Path) -> None:
     section = readme_section("Editor support")
     modelines = re.findall(r"# yaml-language-server: \$schema=(\S+)", section)
-    session, locations, billing = modelines
+    session, locations, billing, presets = modelines
     files = {
         session: [*sorted((ROOT / "sessions").glob("*.yaml"))],
         locations: [ROOT / "locations.yaml"],
         billing: [ROOT / "billing_items.yaml"],
+        presets: [ROOT / "presets.yaml"],
     }
     for schema, paths in files.items():
         for path in paths:

@@ -19,7 +19,9 @@ class Diagnostic:
     """One problem at one place: ``path:line:column: severity code message (hint)``.
 
     ``path`` is absolute (formatters make it relative); ``line`` and ``column`` are 1-based,
-    0 when the problem concerns the whole file.
+    0 when the problem concerns the whole file. ``inherited_by``: for a problem in a value of
+    ``presets.yaml``, the sessions that inherit it (the message names them once they are merged:
+    see ``repository.presets.merge_inherited``).
     """
 
     path: Path
@@ -29,6 +31,7 @@ class Diagnostic:
     code: str
     message: str
     hint: str | None = None
+    inherited_by: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -9,6 +9,7 @@ below keep every charge, and the sum of everything one arrival charges, far insi
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 MIB = 1024 * 1024
@@ -55,8 +56,34 @@ MAX_ARRIVAL_CENTS = MAX_CHARGE_CENTS * MAX_BILLING_LINES
 """The largest sum one arrival charges, in cents: below 2**63 by a factor of 900 or so, so that
 sums over many arrivals (a client's case file) fit a 64-bit integer too."""
 
+APPOINTMENT_MINUTES = (1, 1440)
+"""The shortest and longest appointment (``appointments book --duration``), in minutes."""
+
 MAX_ID = 2**63 - 1
 """The largest row id the store can hold (a 64-bit column): any larger id names no row."""
+
+
+FORBIDDEN_CHARACTERS = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+"""What no text holds, as the inside of a regular expression's ``[...]``: the control characters
+(General_Category Cc, tabs and line breaks included), the line and paragraph separators, and the
+bidirectional embeddings, overrides and isolates (they reorder what a reader sees: "Trojan
+source"; the marks U+200E, U+200F and U+061C stay allowed for right-to-left text)."""
+
+FORBIDDEN_RE = re.compile(f"[{FORBIDDEN_CHARACTERS}]")
+
+
+def character_name(char: str) -> str:
+    """A forbidden character as a message names it: ``a tab``, ``a bidirectional override``."""
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return "a bidirectional control character"
+    return {
+        "\t": "a tab",
+        "\n": "a line break",
+        "\r": "a carriage return",
+        "\x85": "a line break",
+        "\u2028": "a line separator",
+        "\u2029": "a paragraph separator",
+    }.get(char, "the control character")
 
 
 def text_problem(value: str, limit: int, what: str) -> str | None:
@@ -68,7 +95,11 @@ def text_problem(value: str, limit: int, what: str) -> str | None:
     """
     if len(value) > limit:
         return f"{what} is {len(value)} characters long; at most {limit}"
-    for position, char in enumerate(value, start=1):
-        if char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029":
-            return f"{what} holds the control character U+{ord(char):04X} at position {position}"
+    if not value.strip():
+        return f"{what} is empty"
+    found = FORBIDDEN_RE.search(value)
+    if found is not None:
+        char = found.group()
+        kind = "bidirectional control" if character_name(char).startswith("a bidi") else "control"
+        return f"{what} holds the {kind} character U+{ord(char):04X} at position {found.start() + 1}"
     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zoneinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,17 +30,9 @@ from sessconf import limits
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 NAME_MAX = limits.NAME_MAX  # the bounds are declared in sessconf.limits
 TEXT_MAX = limits.TEXT_MAX
-# Refused anywhere in a text: the control characters (General_Category Cc, a set Unicode never
-# changes: tabs and line breaks included) and the line and paragraph separators (Zl, Zp).
-CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_NAMES = {
-    "\t": "a tab",
-    "\n": "a line break",
-    "\r": "a carriage return",
-    "\x85": "a line break",
-    "\u2028": "a line separator",
-    "\u2029": "a paragraph separator",
-}
+# Refused anywhere in a text: control characters, line and paragraph separators, bidirectional
+# controls (declared in sessconf.limits, shared with the command line and the JSON schemas).
+CONTROL_RE = limits.FORBIDDEN_RE
 # Shown as nothing, besides white space and the format characters (Cf: zero-width spaces and
 # joiners, directional marks, the soft hyphen, ...): the other default-ignorable code points of
 # Unicode (which ``unicodedata`` does not tell), and the blank fillers that are letters.
@@ -79,7 +71,7 @@ def check_text(value: str) -> str:
     control = CONTROL_RE.search(text)
     if control is not None:
         char = control.group()
-        what = _CONTROL_NAMES.get(char, "the control character")
+        what = limits.character_name(char)
         raise PydanticCustomError(
             "invalid-text",
             "the text holds {what} (U+{code}) at position {position}",
@@ -110,39 +102,73 @@ def normalize_color(value: str) -> str:
     return value
 
 
+# A price written as text: ASCII digits, a point and more digits (never an exponent, "1_000",
+# "+95" or digits of other scripts, which Decimal() would read).
+_PRICE_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)")
+_SHOWN_PRICE = 40  # characters of a bad price quoted in a message
+
+
 def to_price(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise PydanticCustomError("wrong-type", 'expected a price such as "95.00"')
-    try:
-        price = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise PydanticCustomError(
-            "invalid-price", "'{value}' is not a price such as \"95.00\"", {"value": value}
-        ) from None
+    shown = {"value": shown_value(str(value), _SHOWN_PRICE), "limit": str(limits.MAX_PRICE)}
+    if isinstance(value, str):
+        text = value.strip()
+        if not _PRICE_TEXT.fullmatch(text):
+            raise PydanticCustomError(
+                "invalid-price", "'{value}' is not a price such as \"95.00\" (digits and a point)", shown
+            )
+        price = Decimal(text)
+    else:
+        price = Decimal(value)
     if not price.is_finite():
-        raise PydanticCustomError("invalid-price", "'{value}' is not a price", {"value": str(value)})
+        raise PydanticCustomError("invalid-price", "'{value}' is not a price", shown)
     if price > limits.MAX_PRICE:  # what the store holds (sessconf.limits)
         raise PydanticCustomError(
-            "invalid-price",
-            "the price {value} is too high; the highest price is {limit}",
-            {"value": str(value), "limit": str(limits.MAX_PRICE)},
+            "invalid-price", "the price {value} is too high; the highest price is {limit}", shown
         )
-    if price < 0:
-        raise PydanticCustomError("invalid-price", "the price {value} is negative", {"value": str(value)})
-    if price != price.quantize(_CENT):
-        raise PydanticCustomError(
-            "invalid-price", "the price {value} has more than 2 decimal places", {"value": str(value)}
-        )
-    return price.quantize(_CENT)
+    if price < 0 or (isinstance(value, str) and value.strip().startswith("-")):  # "-0" too
+        raise PydanticCustomError("invalid-price", "the price {value} is negative", shown)
+    exponent = price.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:  # as written: 95.000 has 3 decimal places
+        raise PydanticCustomError("invalid-price", "the price {value} has more than 2 decimal places", shown)
+    return abs(price.quantize(_CENT))  # abs: -0.00 is 0.00
+
+
+# An IANA zone name as the tz database spells it: Area/Location (America/Argentina/Buenos_Aires,
+# Etc/GMT+5), at most 64 characters (the longest is 32). No dots, so never '..' or a file path.
+TIMEZONE_MAX = 64
+_TIMEZONE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9][A-Za-z0-9_+-]*)*")
+# Names without an area are the tz database's legacy ones (EST5EDT, EST, GMT0, Japan) and the
+# host's own files (localtime, Factory): only UTC is kept. posix/ and right/ are copies of the
+# database that some systems ship, not names.
+_SINGLE_NAMES = frozenset({"UTC"})
+_NOT_AREAS = frozenset({"posix", "right", "SystemV"})
+
+
+def shown_value(value: str, limit: int = TIMEZONE_MAX) -> str:
+    """``value`` as a message may quote it: at most ``limit`` characters, what does not print escaped."""
+    short = value if len(value) <= limit else value[: limit - 1] + "…"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in short)
 
 
 def check_timezone(value: str) -> str:
+    """An IANA time zone name that this machine's tz database knows, checked before any file is
+    opened (a name is a path into the database: ``../../etc/passwd``, 10,000 characters)."""
+    shown = {"value": shown_value(value)}
+    if len(value) > TIMEZONE_MAX or not _TIMEZONE_RE.fullmatch(value):
+        raise PydanticCustomError("unknown-timezone", "unknown time zone '{value}'", shown)
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, a name too long
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, RecursionError):
+        raise PydanticCustomError("unknown-timezone", "unknown time zone '{value}'", shown) from None
+    if ("/" not in value and value not in _SINGLE_NAMES) or value.partition("/")[0] in _NOT_AREAS:
         raise PydanticCustomError(
-            "unknown-timezone", "unknown time zone '{value}'", {"value": value}
-        ) from None
+            "unknown-timezone",
+            "'{value}' is not a location-based IANA time zone name (legacy and POSIX-style names "
+            "such as EST5EDT are not accepted)",
+            shown,
+        )
     return value
 
 
@@ -270,8 +296,8 @@ class BillingItem(_Model):
     name: Text = Field(description="The name on the client's case file (1-200 characters).")
     kind: Literal["service", "product"] = Field(description="service or product.")
     price: Price = Field(
-        description=f'A decimal string such as "95.00", or a number: 0 to {limits.MAX_PRICE}, '
-        "2 decimals at most."
+        description=f'a price such as "95.00" (quoted, or a number): 0 to {limits.MAX_PRICE}, '
+        "at most 2 decimals."
     )
     archived: bool = Field(
         False, description="true: no longer charged (lint warns where a session lists it)."

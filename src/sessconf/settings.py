@@ -35,6 +35,14 @@ def _locale(value: str) -> str:
     return value
 
 
+def _color(value: str) -> str:
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value):
+        raise ValueError(f"'{value}' is not a colour: use #rgb or #rrggbb")
+    if len(value) == 4:
+        value = "#" + "".join(2 * digit for digit in value[1:])
+    return value.lower()
+
+
 class Settings(BaseModel):
     """Repository settings; every field has a default, so an absent table is valid."""
 
@@ -50,3 +58,7 @@ class Settings(BaseModel):
     rules: dict[str, RuleLevel] = Field(default_factory=dict)
     max_delete_fraction: Annotated[float, Field(ge=0, le=1)] = 0.3
     max_change_fraction: Annotated[float, Field(ge=0, le=1)] = 0.3
+    # Colour advice (SC310, SC311): the calendar's background and the thresholds.
+    calendar_background: Annotated[str, AfterValidator(_color)] = "#ffffff"
+    min_color_difference: Annotated[float, Field(ge=0, le=100)] = 10.0
+    min_color_contrast: Annotated[float, Field(ge=1, le=21)] = 3.0

@@ -60,8 +60,9 @@ def _zone(zone: str | tzinfo) -> tzinfo:
         return zone
     try:
         return zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise SessconfError(f"unknown time zone '{zone}'") from None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, RecursionError):  # OSError: too long
+        shown = zone if len(zone) <= 64 else zone[:63] + "…"
+        raise SessconfError(f"unknown time zone '{shown}'") from None
 
 
 def _round_trips(local: datetime) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import (
     bounded_text,
     dir_option,
@@ -28,14 +29,19 @@ def command() -> None:
 
 
 @command.command("book")
-@click.argument("session")
+@click.argument("session", shell_complete=complete.sessions)
 @click.option(
     "--client",
     required=True,
     callback=bounded_text(CLIENT_MAX, "the client id"),
     help=f"The client's id (at most {CLIENT_MAX} characters).",
 )
-@click.option("--location", required=True, help="A location the session is offered at.")
+@click.option(
+    "--location",
+    required=True,
+    shell_complete=complete.locations,
+    help="A location the session is offered at.",
+)
 @click.option(
     "--start",
     required=True,
@@ -183,7 +189,9 @@ def cancel(appointment_id: int, root: Path, store_flag: str | None) -> int:
 
 @command.command("list")
 @click.option("--session", help="Only this session's appointments.")
-@click.option("--client", help="Only this client's appointments.")
+@click.option(
+    "--client", callback=bounded_text(CLIENT_MAX, "the client id"), help="Only this client's appointments."
+)
 @click.option("--status", type=click.Choice(STATUSES), help="Only this status.")
 @dir_option
 @store_option

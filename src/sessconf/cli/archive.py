@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sessconf.cli import complete
 from sessconf.cli.options import dir_option, output_context
 
 
@@ -23,7 +24,7 @@ def _run(root: Path, name: str, archived: bool) -> int:
 
 
 @click.command("archive")
-@click.argument("name")
+@click.argument("name", shell_complete=complete.sessions)
 @dir_option
 def command_archive(name: str, root: Path) -> int:
     """Set `archived: true` in sessions/NAME.yaml, changing nothing else in the file.
@@ -34,7 +35,7 @@ def command_archive(name: str, root: Path) -> int:
 
 
 @click.command("unarchive")
-@click.argument("name")
+@click.argument("name", shell_complete=complete.sessions)
 @dir_option
 def command_unarchive(name: str, root: Path) -> int:
     """Set `archived: false` in sessions/NAME.yaml (if archived), changing nothing else in the file."""

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, open_store, store_option
+from sessconf.cli.options import bounded_text, dir_option, format_option, open_store, store_option
+from sessconf.limits import CLIENT_MAX
 
 
 @click.command("charges")
-@click.option("--client", required=True, help="The client whose case file to show.")
+@click.option(
+    "--client",
+    required=True,
+    callback=bounded_text(CLIENT_MAX, "the client id"),
+    help="The client whose case file to show.",
+)
 @dir_option
 @store_option
 @format_option("text", "json")
@@ -24,12 +30,7 @@ def command(client: str, root: Path, store_flag: str | None, fmt: str) -> int:
     if fmt == "json":
         click.echo(dumps([c.to_dict() for c in found]), nl=False)
         return 0
-    if not found:
-        click.echo(f"No charges for client {client}.")
-    for c in found:
-        reverses = "" if c.reverses is None else f"  (reverses charge {c.reverses})"
-        click.echo(
-            f"charge {c.id:>6}  appointment {c.appointment:>6}  {c.name} ({c.billing_item})  "
-            f"{c.quantity} × {c.unit_price:.2f} = {c.amount:.2f} {c.currency}{reverses}"
-        )
+    from sessconf.output.charges import render_charges
+
+    click.echo(render_charges(client, found), nl=False)
     return 0

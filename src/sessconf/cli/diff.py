@@ -6,15 +6,27 @@ from pathlib import Path
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, open_store, output_context, store_option
-from sessconf.errors import UsageError
+from sessconf.cli.options import (
+    dir_option,
+    format_option,
+    open_store,
+    output_context,
+    output_path,
+    store_option,
+)
 
 
 @click.command("diff")
 @dir_option
 @store_option
 @format_option("text", "json", "markdown")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan as JSON.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(),
+    callback=output_path,
+    help="Save the plan as JSON (a new or regular file).",
+)
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -26,13 +38,13 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
     Lints first: with lint errors no plan is computed. The store is only read; one that does not
     exist yet reads as empty and is not created.
     """
-    from sessconf.operations.edit import write_atomic
+    from sessconf.operations.edit import check_output_file, write_atomic
     from sessconf.operations.review import review
     from sessconf.output import render
     from sessconf.output.jsonfmt import dumps, plan_dict
 
-    if out is not None and not out.parent.is_dir():
-        raise UsageError(f"--out: the folder {out.parent} does not exist")
+    if out is not None:
+        check_output_file(out, root)  # before any work: never a session or catalogue, never a device
     ctx = output_context().for_repository(root)  # markdown paths: from the config repository's git root
     with open_store(root, store_flag) as store:
         reviewed = review(root, store)

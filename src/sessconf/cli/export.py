@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sessconf.cli.options import dir_option, open_store, output_context, store_option
+from sessconf.cli.options import dir_option, open_store, output_context, output_path, store_option
 
 
 @click.command("export")
@@ -14,7 +14,8 @@ from sessconf.cli.options import dir_option, open_store, output_context, store_o
     "--out",
     "out",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(),
+    callback=output_path,
     help="The folder to write the repository files into.",
 )
 @click.option(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,22 @@ if TYPE_CHECKING:
     help="A file the change touches (repeatable): with --format github its diagnostics come first, "
     "and every diagnostic is still reported.",
 )
-def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed: tuple[Path, ...]) -> int:
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Lint PATH (a session file, a catalogue or presets.yaml) with its content read from standard input, "
+    "given as `-` (editors: the unsaved buffer); its cross-references are checked against the "
+    "repository, and only its diagnostics are reported.",
+)
+def command(
+    paths: tuple[Path, ...],
+    root: Path,
+    fmt: str,
+    strict: bool,
+    changed: tuple[Path, ...],
+    stdin_filename: Path | None,
+) -> int:
     """Check the repository's files and cross-references.
 
     The whole repository is loaded; the diagnostics of PATHS are reported (all files when none is
@@ -38,11 +55,17 @@ def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed
     files first among them (GitHub shows only the first few annotations of a step); when
     GITHUB_STEP_SUMMARY names a file, the full table of diagnostics is appended to it.
     """
-    from sessconf.lint.engine import lint
+    from sessconf.lint.engine import lint, lint_buffer
     from sessconf.output import render
     from sessconf.speed import gc
 
-    result = lint(root, paths)
+    if stdin_filename is not None:
+        result = lint_buffer(root, stdin_filename, _read_stdin(paths))
+        paths = (stdin_filename,)
+    elif Path("-") in paths:
+        raise click.UsageError("`-` (standard input) needs --stdin-filename PATH: the file it stands for")
+    else:
+        result = lint(root, paths)
     gc.release()
     gc.keep_until_exit(result)
     ctx = output_context()
@@ -57,6 +80,22 @@ def command(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, changed
     else:
         click.echo(render.lint(result, fmt, ctx), nl=False)
     return 1 if result.failed(strict=strict) else 0
+
+
+def _read_stdin(paths: tuple[Path, ...]) -> Callable[[int], bytes]:
+    """The buffer an editor pipes in; ``-`` must be the one path (and no terminal: it would wait)."""
+    if paths != (Path("-"),):
+        raise click.UsageError(
+            "with --stdin-filename, give `-` as the only path: lint --stdin-filename PATH -"
+        )
+    stdin = sys.stdin.buffer  # (click's CliRunner replaces sys.stdin too)
+    if stdin.isatty():
+        raise click.UsageError("--stdin-filename reads the content from standard input, which is a terminal")
+
+    def read(limit: int) -> bytes:
+        return bytes(stdin.read(limit))
+
+    return read
 
 
 def _append_step_summary(path: Path, result: LintResult, ctx: Context, paths: tuple[Path, ...]) -> None:

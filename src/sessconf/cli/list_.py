@@ -33,5 +33,9 @@ def command(archived: bool, all_: bool, fmt: str, root: Path, store_flag: str | 
     with open_store(root, store_flag) as store:
         config = store.snapshot().config
     which: Which = "all" if all_ else "archived" if archived else "bookable"
-    click.echo(render_list(select_sessions(config, which), which, fmt, output_context()), nl=False)
+    from sessconf.cli.swatch import terminal_swatch
+
+    ctx = output_context()
+    sessions = select_sessions(config, which)
+    click.echo(render_list(sessions, which, fmt, ctx, terminal_swatch(ctx.color)), nl=False, color=ctx.color)
     return 0

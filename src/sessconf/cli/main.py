@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from sessconf import __version__
+from sessconf.cli.color import add_color_option, color_option
 from sessconf.errors import SessconfError, UsageError
 from sessconf.speed import gc
 
@@ -37,6 +38,7 @@ COMMANDS = {
     "unarchive": "archive",
     "appointments": "appointments",
     "charges": "charges",
+    "preview": "preview",
     "history": "history",
 }
 ALIASES = {"plan": "diff"}
@@ -59,7 +61,7 @@ class SessconfGroup(click.Group):
         found = importlib.import_module(f"sessconf.cli.{module}")
         # a module may hold a pair of commands (archive/unarchive): `command_<name>` wins
         command: click.Command = getattr(found, f"command_{name}", None) or found.command
-        return command
+        return add_color_option(command)  # --color on every command (SPEC §4)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -115,15 +117,38 @@ def run(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> in
             return database_error.exit_code
         import traceback
 
-        click.echo(
-            _scrub(
-                f"sessconf: unexpected error (a bug in sessconf {__version__}; please report it)\n"
-                + traceback.format_exc()
-            ),
-            err=True,
-        )
+        click.echo(_scrub(bug_report(traceback.format_exc())), err=True)
         return EXIT_BUG
     return result if isinstance(result, int) else EXIT_OK
+
+
+def bug_report(trace: str) -> str:
+    """What an unexpected error prints: where to report it, what it ran on, and the traceback."""
+    from sessconf import project_url
+
+    return (
+        f"sessconf: unexpected error (a bug in sessconf {__version__}); please report it at "
+        f"{project_url('Issues')} with the versions and the traceback below\n"
+        f"  {versions()}\n{trace}"
+    )
+
+
+def versions() -> str:
+    """The versions a bug depends on, read from the installed metadata (nothing is imported)."""
+    import platform
+    import sqlite3
+    from importlib import metadata
+
+    def of(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"sessconf {__version__}, Python {platform.python_version()} ({platform.system()}), "
+        f"SQLAlchemy {of('SQLAlchemy')}, psycopg {of('psycopg')}, SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def _show_error(exc: SessconfError) -> None:
@@ -149,6 +174,7 @@ def _scrub(text: str) -> str:
 
 @click.group(cls=SessconfGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sessconf")
+@color_option()
 def cli() -> None:
     """Clinic scheduling sessions as code: lint, plan and apply YAML to a store."""
 

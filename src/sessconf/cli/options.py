@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -50,9 +49,11 @@ def format_option(*formats: str) -> Callable[[F], F]:
 
 
 def output_context() -> Context:
-    """Colour only on a terminal, never with NO_COLOR."""
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return Context(color=color)
+    """Where paths are shown from, and colour as ``--color`` and the environment decide it
+    (cli/color.py), painted with click's styling."""
+    from sessconf.cli import color
+
+    return Context(color=color.current(), paint=click.style)
 
 
 def store_option(fn: F) -> F:
@@ -68,11 +69,23 @@ def store_option(fn: F) -> F:
 
 def open_store(root: Path, flag: str | None) -> Store:
     """The store selected by ``--store`` > ``$SESSCONF_STORE`` > settings > the default file."""
+    from sessconf.diagnostics import Severity
+    from sessconf.errors import SessconfError
     from sessconf.repository.pyproject import load_settings
     from sessconf.store import Store
-    from sessconf.store.url import resolve
+    from sessconf.store.url import ENV_VAR, resolve
 
-    settings, _ = load_settings(root.resolve())
+    settings, problems = load_settings(root.resolve())
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors and settings.store is None and flag is None and not os.environ.get(ENV_VAR):
+        # the settings may name the store: falling back to the default file could read (or, for
+        # apply and migrate, create) the wrong one
+        first = errors[0]
+        raise SessconfError(
+            f"cannot tell which store to use: {output_context().rel(first.path)}:{first.line}:"
+            f"{first.column}: {first.message}",
+            first.hint or "fix pyproject.toml, or name the store with --store or $SESSCONF_STORE",
+        )
     return Store(resolve(flag, settings.store, root.resolve()))
 
 
@@ -90,3 +103,13 @@ def bounded_text(limit: int, what: str) -> Callable[[click.Context, click.Parame
         return value
 
     return check
+
+
+def output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """An option callback for an output path: an empty one (an unset shell variable) is a usage
+    error, never the working directory (``Path("")`` is ``.``)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("give a path, not an empty string", ctx, param)
+    return Path(value)

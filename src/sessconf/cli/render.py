@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, output_context
+from sessconf.cli import complete
+from sessconf.cli.options import bounded_text, dir_option, format_option, output_context
 from sessconf.errors import SessconfError, UsageError
+from sessconf.limits import TEXT_MAX
 
 if TYPE_CHECKING:
     from sessconf.reminders.builtin import Channel
 
 
 @click.command("render")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete.sessions)
 @click.option("--all", "all_", is_flag=True, help="Every bookable session.")
 @click.option(
     "--channel",
@@ -23,14 +25,25 @@ if TYPE_CHECKING:
     default=None,
     help="Only this channel (default: both).",
 )
-@click.option("--client-first-name", default=None, help="The client's first name (default: a sample).")
+@click.option(
+    "--client-first-name",
+    default=None,
+    callback=bounded_text(TEXT_MAX, "the client's first name"),
+    help="The client's first name (default: a sample).",
+)
 @click.option(
     "--start",
     default=None,
     help="The appointment's start, ISO 8601; without an offset, local time at the location "
     "(default: tomorrow at 10:00).",
 )
-@click.option("--location", "location_id", default=None, help="The location (default: the session's first).")
+@click.option(
+    "--location",
+    "location_id",
+    default=None,
+    shell_complete=complete.locations,
+    help="The location (default: the session's first).",
+)
 @dir_option
 @format_option("text", "json")
 def command(
@@ -48,6 +61,9 @@ def command(
     The SMS and the email are rendered as clients would receive them, with sample values for what
     is not given, and the SMS's length in segments.
     """
+    from sessconf.lint.engine import LintResult
+    from sessconf.operations.render import render_problems
+    from sessconf.output import render
     from sessconf.output.reminders import render_reminders as format_reminders
     from sessconf.reminders.render import render_reminders
     from sessconf.reminders.templates import ReminderError
@@ -56,6 +72,11 @@ def command(
     if (name is None) == (not all_):
         raise UsageError("give a session NAME or --all (not both)")
     repo = load_repository(root)
+    problems = render_problems(repo, name)
+    if problems:  # settings, catalogues or sessions that did not load: the text would be wrong
+        report = LintResult(repo, problems, len({d.path for d in problems}))
+        click.echo(render.lint(report, "json" if fmt == "json" else "text", output_context()), nl=False)
+        return 1
     try:
         reminders = render_reminders(
             repo,

@@ -9,8 +9,10 @@ about:
 - ``values``: the shape and values of each entity (validation);
 - ``references``: names and cross-references across the repository;
 - ``advice``: style and advice, the codes that settings may re-grade or turn off;
+- ``colors``: colour advice (calendar colours hard to tell apart or to see);
 - ``reminders``: reminder templates and SMS length;
-- ``planning``: what only a plan against a store finds.
+- ``planning``: what only a plan against a store finds;
+- ``presets``: ``presets.yaml`` and ``extends:``.
 
 A code's docstring is its documentation: ``sessconf rules`` and the README's table are generated
 from it. Its severity is its default; ``[tool.sessconf].rules`` re-grades the codes whose
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from sessconf.diagnostics import Diagnostic, Severity
 
-_MODULES = ("files", "values", "references", "advice", "reminders", "planning")
+_MODULES = ("files", "values", "references", "advice", "colors", "reminders", "planning", "presets")
 
 
 class Level(StrEnum):

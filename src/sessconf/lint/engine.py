@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +11,15 @@ from sessconf.codes import Level, all_codes, levels
 from sessconf.codes.files import MISSING_FILE, STRAY_FILE
 from sessconf.diagnostics import Diagnostic, Severity, sort_diagnostics
 from sessconf.errors import UsageError
+from sessconf.limits import SESSION_FILE_MAX
 from sessconf.lint import suppressions
 from sessconf.lint.checks import all_checks
 from sessconf.lint.context import LintContext
-from sessconf.repository.layout import TEMPLATES_DIR
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, PRESETS_FILE, SESSIONS_DIR, TEMPLATES_DIR
 from sessconf.repository.load import Loading
 from sessconf.repository.model import Repository
+from sessconf.repository.presets import merge_inherited
+from sessconf.repository.pyproject import load_settings
 
 # Problems of the repository's shape are reported whatever files were asked for.
 _ALWAYS_REPORTED = {MISSING_FILE.code, STRAY_FILE.code}
@@ -61,6 +64,38 @@ def lint(
     return lint_repository(loading.repository, paths, ctx)
 
 
+def lint_buffer(
+    root: Path, path: Path, read: Callable[[int], bytes], *, jobs: int | None = None
+) -> LintResult:
+    """Lint the repository at ``root`` with the file ``path`` holding what ``read(n)`` returns (at
+    most ``n`` bytes) instead of what the disk holds (an editor's unsaved buffer: ``lint
+    --stdin-filename``); report ``path``'s diagnostics, its cross-references checked against the
+    rest of the repository. More than the file's size limit is a usage error.
+
+    ``path`` is a session file (``sessions/NAME.yaml``, which need not exist yet), a catalogue or
+    ``presets.yaml``.
+    """
+    root = root.resolve()
+    target = _absolute(path)
+    catalogues = {root / LOCATIONS_FILE, root / BILLING_FILE, root / PRESETS_FILE}
+    if target not in catalogues and not (target.parent == root / SESSIONS_DIR and target.suffix == ".yaml"):
+        raise UsageError(
+            f"--stdin-filename {path}: not a session file or a catalogue of the repository {root}",
+            "name sessions/NAME.yaml, locations.yaml, billing_items.yaml or presets.yaml of the "
+            "repository (--dir)",
+        )
+    if target in catalogues:
+        limit, what = load_settings(root)[0].max_file_size, "max_file_size"
+    else:
+        limit, what = SESSION_FILE_MAX, "the largest session file"
+    raw = read(limit + 1)
+    if len(raw) > limit:
+        raise UsageError(f"standard input holds more than {limit} bytes ({what})")
+    result = lint(root, (), jobs=jobs, overlay={target: raw})
+    mine = [d for d in result.diagnostics if d.path == target or d.code in _ALWAYS_REPORTED]
+    return LintResult(result.repository, mine, 1)
+
+
 def lint_repository(
     repo: Repository, paths: Sequence[Path] = (), ctx: LintContext | None = None
 ) -> LintResult:
@@ -70,14 +105,24 @@ def lint_repository(
     for check in all_checks():
         if ctx.is_on(check.code.code):  # what the settings turn off costs nothing: it does not run
             found.extend(check.run(ctx))
+    if repo.presets is not None:  # a problem in an inherited value once, naming its sessions
+        found = merge_inherited(found)
     marks = suppressions.by_file(repo.comments)
     found.extend(suppressions.useless(marks))
     found = list(_apply_settings(found, repo, marks))
     selected = select_files(repo, paths)
     if selected is not None:
-        found = [d for d in found if d.path in selected or d.code in _ALWAYS_REPORTED]
+        found = [d for d in found if _selected(d, selected, repo)]
     files = repo.file_count if selected is None else len(selected)
     return LintResult(repo, sort_diagnostics(found), files)
+
+
+def _selected(d: Diagnostic, selected: set[Path], repo: Repository) -> bool:
+    """A diagnostic of a selected file; or in a preset value that a selected session inherits."""
+    if d.path in selected or d.code in _ALWAYS_REPORTED:
+        return True
+    sessions = repo.sessions_dir
+    return any(sessions / f"{name}.yaml" in selected for name in d.inherited_by)
 
 
 def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
@@ -92,7 +137,7 @@ def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
     root = repo.root
     # The files read, and the entries reported as stray or unreadable (at their own paths).
     known = {*repo.files, *(d.path for d in repo.diagnostics)}
-    whole_repo = {repo.locations_path, repo.billing_items_path, root / "pyproject.toml"}
+    whole_repo = {repo.locations_path, repo.billing_items_path, root / "pyproject.toml", repo.presets_path}
     templates = root / TEMPLATES_DIR
     selected: set[Path] = set()
     for given in paths:
@@ -116,8 +161,8 @@ def select_files(repo: Repository, paths: Sequence[Path]) -> set[Path] | None:
         if not under and path != repo.sessions_dir:
             raise UsageError(
                 f"{given} is not a file of the repository",
-                "sessconf lints pyproject.toml, locations.yaml, billing_items.yaml, sessions/*.yaml "
-                "and templates/",
+                "sessconf lints pyproject.toml, locations.yaml, billing_items.yaml, presets.yaml, "
+                "sessions/*.yaml and templates/",
             )
         selected |= under
     return selected
@@ -149,4 +194,4 @@ def _apply_settings(
         yield diagnostic if level is None else diagnostic.with_severity(Severity(level.value))
 
 
-__all__ = ["LintResult", "lint", "lint_repository", "select_files"]
+__all__ = ["LintResult", "lint", "lint_buffer", "lint_repository", "select_files"]

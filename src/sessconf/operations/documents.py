@@ -48,6 +48,47 @@ def session_document(session: SessionState) -> str:
     return "\n".join(lines) + "\n"
 
 
+def extending_document(name: str, preset: str, fields: dict[str, object]) -> str:
+    """``sessions/NAME.yaml`` for a session that extends ``preset``: its name, ``extends`` and the
+    ``fields`` it sets itself (plain values: text, numbers, booleans, lists of names, billing
+    lines as ``{"item", "quantity"}``), in the order of SPEC §2."""
+    lines = [f"name: {emit_scalar(name)}", f"extends: {emit_scalar(preset)}"]
+    for key in _ORDER:
+        if key not in fields:
+            continue
+        value = fields[key]
+        if key == "billing_items":
+            assert isinstance(value, list)
+            lines.append("billing_items:")
+            for line in value:
+                item, quantity = line["item"], line["quantity"]
+                if quantity == 1:
+                    lines.append(f"  - {emit_scalar(item)}")
+                else:
+                    lines += [f"  - item: {emit_scalar(item)}", f"    quantity: {emit_scalar(quantity)}"]
+        elif key == "color":
+            lines.append(f"color: {emit_scalar(str(value), quote=True)}")
+        else:
+            lines.append(f"{key}: {_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+_ORDER = (
+    "description",
+    "discipline",
+    "locations",
+    "color",
+    "duration",
+    "billing_items",
+    "archived",
+    "max_attendees",
+    "online_booking",
+    "buffer_before",
+    "buffer_after",
+    "telehealth",
+)
+
+
 def locations_document(locations: Iterable[LocationState]) -> str:
     """``locations.yaml``: ids mapped to entries, in the order given (``{}`` when empty)."""
     entries = []

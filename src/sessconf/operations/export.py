@@ -22,6 +22,10 @@ from sessconf.operations.documents import billing_items_document, locations_docu
 from sessconf.operations.edit import write_atomic
 from sessconf.plan.desired import from_repository
 from sessconf.plan.state import KINDS, ConfigState, to_plain
+from sessconf.repository.json_schemas import BILLING_FILE as BILLING_SCHEMA
+from sessconf.repository.json_schemas import LOCATIONS_FILE as LOCATIONS_SCHEMA
+from sessconf.repository.json_schemas import SCHEMAS_DIR, dumps, file_schemas, modeline
+from sessconf.repository.json_schemas import SESSION_FILE as SESSION_SCHEMA
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR
 from sessconf.settings import Settings
 
@@ -54,9 +58,15 @@ def check_target(out: Path, *, force: bool) -> None:
         entries = sorted(p.name for p in out.iterdir())
         if entries:
             shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            try:
+                held = sum(1 for p in (out / "sessions").glob("*.yaml") if not p.name.startswith("."))
+            except OSError:
+                held = 0
+            files = f"its {held} session file{'' if held == 1 else 's'}" if held else "its session files"
             raise RefusedError(
                 f"{out} is not empty ({shown}); nothing was written",
-                "pass --force to write the repository files into it (its session files are replaced)",
+                "--force writes into it anyway: it replaces locations.yaml and billing_items.yaml, and "
+                f"replaces {files} or removes those the store does not hold",
             )
 
 
@@ -72,17 +82,19 @@ def export(config: ConfigState, out: Path, *, force: bool = False) -> ExportResu
     check_target(out, force=force)
     result = ExportResult(out, config)
     sessions = out / SESSIONS_DIR
-    try:
-        sessions.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SessconfError(f"cannot create {sessions}: {exc.strerror or exc}") from None
+    for folder in (sessions, out / SCHEMAS_DIR):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SessconfError(f"cannot create {folder}: {exc.strerror or exc}") from None
 
     def put(path: Path, text: str) -> None:
         write_atomic(path, text.encode("utf-8"), sync=False)
         result.written.append(path)
 
-    put(out / LOCATIONS_FILE, locations_document(config.locations.values()))
-    put(out / BILLING_FILE, billing_items_document(config.billing_items.values()))
+    # Each file points editors at its schema, written beside it (schemas/, as `sessconf schema`).
+    put(out / LOCATIONS_FILE, modeline(LOCATIONS_SCHEMA) + locations_document(config.locations.values()))
+    put(out / BILLING_FILE, modeline(BILLING_SCHEMA) + billing_items_document(config.billing_items.values()))
     unwritten: set[str] = set()
     for session in config.sessions.values():
         problem = file_name_problem(session.name)
@@ -90,7 +102,7 @@ def export(config: ConfigState, out: Path, *, force: bool = False) -> ExportResu
             result.problems.append(f"session {json.dumps(session.name)} cannot be written: {problem}")
             unwritten.add(session.name)
             continue
-        put(sessions / f"{session.name}.yaml", session_document(session))
+        put(sessions / f"{session.name}.yaml", modeline(SESSION_SCHEMA) + session_document(session))
     if force:
         keep = set(result.written)
         for stale in sorted(sessions.glob("*.yaml")):
@@ -98,6 +110,8 @@ def export(config: ConfigState, out: Path, *, force: bool = False) -> ExportResu
                 stale.unlink()
                 result.removed.append(stale)
     _write_currency(result, put)
+    for name, schema in file_schemas().items():
+        put(out / SCHEMAS_DIR / name, dumps(schema))
 
     result.lint = lint(out)
     if not result.lint.errors:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 
 def git_root(start: Path) -> Path | None:
@@ -37,7 +38,8 @@ class Context:
     """Where paths are shown from, and whether to use colour."""
 
     cwd: Path = field(default_factory=Path.cwd)
-    color: bool = False
+    color: bool = False  # decided by the CLI (cli/color.py: --color, FORCE_COLOR, NO_COLOR, TERM)
+    paint: Paint | None = None  # click.style, from the CLI; styles nothing when None
     # The config repository: GitHub and SARIF paths are relative to the git work tree holding it.
     repository: Path | None = None
     _git: dict[Path, Path | None] = field(default_factory=dict)
@@ -68,32 +70,59 @@ def _relative(path: Path, base: Path) -> str:
         return Path(os.path.relpath(path, base)).as_posix() if path.is_absolute() else path.as_posix()
 
 
+class Paint(Protocol):
+    """How text is styled: :func:`click.style`, handed in by the CLI (click lives there only)."""
+
+    def __call__(
+        self,
+        text: str,
+        fg: str | tuple[int, int, int] | None = None,
+        bg: str | tuple[int, int, int] | None = None,
+        bold: bool | None = None,
+        dim: bool | None = None,
+    ) -> str: ...
+
+
 class Styles:
-    """ANSI styles, empty strings when colour is off."""
+    """The styles of text output: the text unchanged when colour is off or nothing paints."""
 
-    def __init__(self, color: bool) -> None:
-        self.on = color
+    def __init__(self, color: bool, paint: Paint | None = None) -> None:
+        self.on = color and paint is not None
+        self._paint = paint
 
-    def _wrap(self, code: str, text: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
+    @classmethod
+    def of(cls, ctx: Context) -> Styles:
+        return cls(ctx.color, ctx.paint)
+
+    def style(
+        self,
+        text: str,
+        fg: str | tuple[int, int, int] | None = None,
+        bg: str | tuple[int, int, int] | None = None,
+        bold: bool | None = None,
+        dim: bool | None = None,
+    ) -> str:
+        if not self.on or self._paint is None:
+            return text
+        return self._paint(text, fg=fg, bg=bg, bold=bold, dim=dim)
 
     def bold(self, text: str) -> str:
-        return self._wrap("1", text)
+        return self.style(text, bold=True)
 
     def dim(self, text: str) -> str:
-        return self._wrap("2", text)
+        return self.style(text, dim=True)
 
     def red(self, text: str) -> str:
-        return self._wrap("1;31", text)
+        return self.style(text, fg="red", bold=True)
 
     def yellow(self, text: str) -> str:
-        return self._wrap("1;33", text)
+        return self.style(text, fg="yellow", bold=True)
 
     def green(self, text: str) -> str:
-        return self._wrap("32", text)
+        return self.style(text, fg="green")
 
     def cyan(self, text: str) -> str:
-        return self._wrap("36", text)
+        return self.style(text, fg="cyan")
 
 
-__all__ = ["Context", "Styles", "git_root"]
+__all__ = ["Context", "Paint", "Styles", "git_root"]

@@ -1,9 +1,10 @@
 """A plan as a pull-request comment (GitHub-flavoured Markdown).
 
 The summary table first, then the risky changes, riskiest first (blocked ones with their fix,
-deletes, archives, renames), what sessions charge on arrival, before → after, and the other
-changes folded in a ``<details>`` block per entity kind. Plans carry no client data (only counts
-and dates), so neither does the comment.
+deletes, archives, renames), what sessions charge on arrival, before → after, the colour changes
+(``session | old | new``), and the other changes folded in a ``<details>`` block per entity kind.
+Colours are written as backticked ``#rrggbb``, the one form GitHub draws a swatch beside. Plans
+carry no client data (only counts and dates), so neither does the comment.
 
 GitHub rejects comments over 65,536 characters: the rendering stops adding changes before that
 and points at the full plan (``plan.json``, the artifact of the workflow run) instead. Sizes are
@@ -37,6 +38,7 @@ GITHUB_LIMIT = 65_536  # GitHub's limit on a comment body
 # Room for what a workflow may add under the plan (the commit it was made for, a link to the run).
 MAX_CHARS = GITHUB_LIMIT - 1_024
 MAX_CHARGE_ROWS = 50
+MAX_COLOR_ROWS = 50
 MAX_WARNINGS = 100
 MARKER = "<!-- sessconf-plan -->"  # lets a workflow find and update its own comment
 _TITLES = {"location": "Locations", "billing_item": "Billing items", "session": "Sessions"}
@@ -72,6 +74,7 @@ def render_plan(plan: Plan, ctx: Context, *, artifact: str | None = None, max_ch
 
     named = _risky(out, plan, risky)
     _charges(out, plan)
+    _colors(out, plan)
     hidden = 0
     for kind, title in _TITLES.items():
         changes = [c for c in others if c.entity == kind]
@@ -208,6 +211,34 @@ def _charges(out: _Writer, plan: Plan) -> None:
     out.section(head, rows[:MAX_CHARGE_ROWS], [""], more=more, total=len(rows))
 
 
+def _colors(out: _Writer, plan: Plan) -> None:
+    """The sessions whose calendar colour changes, old → new, as a table of swatches."""
+    rows = [
+        f"| {_code(c.name)} | {_color(old)} | {_color(new)} |"
+        for c in plan.changes
+        if c.entity == "session" and "color" in c.fields
+        for old, new in [c.fields["color"]]
+        if old is not None and new is not None
+    ]
+    head = ["#### 🎨 Colours", "", "| session | old | new |", "| --- | --- | --- |"]
+    more = "| … {} more (in the changes below) | | |"
+    out.section(head, rows[:MAX_COLOR_ROWS], [""], more=more, total=len(rows))
+
+
+_HEX = re.compile(r"#[0-9a-f]{6}")
+
+
+def _color(value: object) -> str:
+    """A colour as GitHub draws a swatch for it: `` `#rrggbb` `` (anything else as plan text)."""
+    if isinstance(value, str) and _HEX.fullmatch(value):
+        return f"`{value}`"
+    return _code(value_text(value))
+
+
+def _value(key: str, value: object) -> str:
+    return _color(value) if key == "color" else _code(value_text(value))
+
+
 def _head(change: Change) -> str:
     """The first line of a change's entry: what it does to which entity."""
     label = change.entity.replace("_", " ")
@@ -223,9 +254,9 @@ def _change_block(change: Change, currency: str) -> str:
         lines.append(f"  - ⛔ **blocked**: {_text(change.reason or 'blocked')}")
     for key, old, new in change.shown_fields():
         if change.action == "create":
-            lines.append(f"  - {_code(key)}: {_code(value_text(new))}")
+            lines.append(f"  - {_code(key)}: {_value(key, new)}")
         else:
-            lines.append(f"  - {_code(key)}: {_code(value_text(old))} → {_code(value_text(new))}")
+            lines.append(f"  - {_code(key)}: {_value(key, old)} → {_value(key, new)}")
     if change.charges is not None and change.charges[0] != change.charges[1]:
         lines.append(f"  - 💲 charges on arrival: **{_text(charges_text(*change.charges, currency))}**")
     lines.extend(f"  - ⚠️ {_text(w)}" for w in change.warnings)

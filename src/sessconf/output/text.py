@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def diagnostic_line(d: Diagnostic, ctx: Context, styles: Styles | None = None) -> str:
-    s = styles or Styles(ctx.color)
+    s = styles or Styles.of(ctx)
     severity = s.red(d.severity.value) if d.severity is Severity.ERROR else s.yellow(d.severity.value)
     where = f"{ctx.rel(d.path)}:{d.line}:{d.column}"
     hint = f" ({d.hint})" if d.hint else ""
@@ -22,7 +22,7 @@ def diagnostic_line(d: Diagnostic, ctx: Context, styles: Styles | None = None) -
 
 
 def render_lint(result: LintResult, ctx: Context) -> str:
-    styles = Styles(ctx.color)
+    styles = Styles.of(ctx)
     lines = [diagnostic_line(d, ctx, styles) for d in result.diagnostics]
     files = count(result.files, "file")
     if result.errors or result.warnings:
@@ -100,7 +100,7 @@ def render_plan(plan: Plan, ctx: Context, *, limit: int | None = None) -> str:
     delete, archive and rename change past them is still named on one line, and a last line
     says how many changes were left out.
     """
-    styles = Styles(ctx.color)
+    styles = Styles.of(ctx)
     lines = [diagnostic_line(d, ctx, styles) for d in plan.diagnostics]
     lines += [f"Store: {plan.store}", ""]
     if plan.empty:

@@ -75,10 +75,11 @@ class TooMuchChange(RefusedError):
     """A plan exceeds a safety threshold and was not forced: nothing was written."""
 
     def __init__(self, exceeded: Sequence[ThresholdExceeded]) -> None:
+        forced = " and ".join(f"{e.count} sessions {e.threshold.verbs}" for e in exceeded)
         super().__init__(
             "safety threshold exceeded, nothing was written: "
             + "; ".join(str(e) for e in exceeded)
-            + " (use --force to apply anyway)"
+            + f" (use --force to apply anyway, with {forced})"
         )
         self.exceeded = tuple(exceeded)
 

@@ -48,10 +48,12 @@ def available() -> bool:
     return sys.platform == "linux" and hasattr(os, "fork")
 
 
-def run(fn: Callable[[], T]) -> T:
+def run(fn: Callable[[], T], *, seconds: float = WALL_SECONDS) -> T:
     """``fn()`` in a bounded child process; its ``SessconfError`` is raised here, anything else
-    it raises as a bug (``RuntimeError``). Raises :class:`WorkerStopped` when a limit stopped it.
+    it raises as a bug (``RuntimeError``). Raises :class:`WorkerStopped` when a limit stopped it
+    (``seconds`` of wall-clock time, at most :data:`WALL_SECONDS`).
     """
+    seconds = min(seconds, WALL_SECONDS)
     if not available():
         return fn()
     read, write = os.pipe()
@@ -64,14 +66,14 @@ def run(fn: Callable[[], T]) -> T:
     os.close(write)
     payload: bytes | None = None
     try:
-        payload = _receive(read, time.monotonic() + WALL_SECONDS)
+        payload = _receive(read, time.monotonic() + seconds)
     finally:
         if payload is None:  # out of time, or Ctrl-C: what the child would do is of no use now
             os.kill(pid, signal.SIGKILL)
         os.close(read)
         _, status = os.waitpid(pid, 0)
     if payload is None:
-        raise WorkerStopped(f"it took more than {WALL_SECONDS:g} s")
+        raise WorkerStopped(f"it took more than {seconds:g} s")
     if not payload:
         raise WorkerStopped(_describe(status))
     outcome, value = pickle.loads(payload)

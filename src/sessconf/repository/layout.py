@@ -15,6 +15,9 @@ BILLING_FILE = "billing_items.yaml"
 SESSIONS_DIR = "sessions"
 
 
+PRESETS_FILE = "presets.yaml"  # optional: shared defaults that sessions extend
+
+
 TEMPLATES_DIR = "templates"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
@@ -28,7 +28,15 @@ from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session, name_problem
 from sessconf.repository.files import Failure, ReadError, check_entry, read_file, unreadable
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, template_files
-from sessconf.repository.model import Entry, M, Repository
+from sessconf.repository.model import Entry, Indexes, M, Repository
+from sessconf.repository.presets import (
+    EXTENDS,
+    Presets,
+    check_presets,
+    field_problems,
+    load_presets,
+    resolve_session,
+)
 from sessconf.repository.pyproject import load_settings
 from sessconf.repository.validate import (
     LazyPositions,
@@ -58,8 +66,9 @@ def load_repository(
 ) -> Repository:
     """Load and validate every file of the repository at ``root``.
 
-    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) to the bytes read
-    instead of the disk: ``sessconf new`` lints a session this way before writing it. ``jobs``:
+    ``overlay`` maps session files (``sessions/NAME.yaml``, that need not exist) and catalogues to
+    the bytes read instead of the disk: ``sessconf new`` lints a session this way before writing
+    it, ``lint --stdin-filename`` an editor's buffer. ``jobs``:
     how many processes load session files (default: as many as there are cores, up to 4).
     """
     with Loading.start(root, jobs=jobs, overlay=overlay) as loading:
@@ -90,10 +99,17 @@ class Loading:
             paths = sorted({*paths, *extra})  # one folder: by name
         self._paths = paths
         self._overlay = by_text = {str(p): raw for p, raw in overlay.items()}
-        load = functools.partial(_load_session, overlay=by_text) if overlay else _load_session
+        presets = _load_presets_into(repo, by_text)  # before the workers start: they inherit them
+        load: Callable[[str], Session | _Loaded | _Inherited] = _load_session
+        if overlay or presets is not None:
+            load = functools.partial(_load_session, overlay=by_text or None, presets=presets)
         self._sessions = ParallelMap(load, paths, jobs)
-        _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations)
-        _load_catalogue_into(repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items)
+        _load_catalogue_into(repo, LOCATIONS_FILE, Location, repo.locations, repo.partial_locations, by_text)
+        _load_catalogue_into(
+            repo, BILLING_FILE, BillingItem, repo.billing_items, repo.partial_billing_items, by_text
+        )
+        if presets is not None:  # their values' own problems, while the workers resolve sessions
+            check_presets(presets)
         if listed is None:  # no session to tell which entries are in use: none is unused
             repo.referenced_by_invalid |= (
                 repo.checked_locations().keys() | repo.checked_billing_items().keys()
@@ -116,17 +132,28 @@ class Loading:
         paths = self._paths
         repo._files.extend(paths)
         sessions = repo.sessions
+        presets = repo.presets
         for path, loaded in zip(paths, self._sessions.results(), strict=True):
             if type(loaded) is Session:  # a clean session file, the usual case
                 sessions[loaded.name] = Entry(loaded.name, loaded, path)
                 continue
+            if type(loaded) is _Inherited:  # a clean session file that extends a preset
+                resolved, preset, mask = loaded
+                inherits = presets.inheritance(preset, mask) if presets is not None else None
+                sessions[resolved.name] = Entry(resolved.name, resolved, path, inherits=inherits)
+                continue
             assert isinstance(loaded, _Loaded)
-            model, problems, comments, referenced, partial = loaded
+            model, problems, comments, referenced, partial, extended = loaded
+            inherits = None
+            if extended is not None and presets is not None:
+                inherits = presets.inheritance(*extended)
             if model is not None:
-                sessions[model.name] = Entry(model.name, model, path)
+                sessions[model.name] = Entry(model.name, model, path, inherits=inherits)
             if partial is not None:
-                model, unknown, smap = partial
-                repo.partial_sessions.append(Entry(model.name, model, path, (), smap, unknown))
+                model, unknown, smap, indexes = partial
+                repo.partial_sessions.append(
+                    Entry(model.name, model, path, (), smap, unknown, inherits, indexes=indexes)
+                )
             if problems:
                 repo.diagnostics.extend(problems)
             if comments:
@@ -137,6 +164,8 @@ class Loading:
             entry = sessions.get(Path(key).stem)
             if entry is not None and entry._path == key:
                 entry.source_map = parse_yaml(entry.path, raw).source_map
+        if presets is not None:  # the presets' problems, naming the sessions they reach
+            repo.diagnostics.extend(field_problems(presets, repo.checked_sessions()))
         repo._files.extend(template_files(repo.root))  # never raises: lint reports what cannot be read
         self._end()
         return repo
@@ -154,18 +183,32 @@ class Loading:
         self._end()
 
 
+def _load_presets_into(repo: Repository, overlay: Mapping[str, bytes]) -> Presets | None:
+    """Read presets.yaml (optional) into ``repo``: its problems, comments and resolved presets."""
+    presets = repo.presets = load_presets(repo.root, repo.settings.max_file_size, overlay)
+    if presets is not None:
+        repo._files.append(presets.path)
+        repo.diagnostics.extend(presets.problems)
+        if presets.comments:
+            repo.comments[presets.path] = presets.comments
+    return presets
+
+
 def _load_catalogue_into(
     repo: Repository,
     filename: str,
     model: type[M],
     into: dict[str, Entry[M]],
     partial_into: dict[str, Entry[M]],
+    overlay: Mapping[str, bytes],
 ) -> None:
     path = repo.root / filename
     limit = repo.settings.max_file_size
     problems: list[Diagnostic] = []
     try:
-        raw = read_file(path, limit)
+        raw = overlay.get(str(path))  # an editor's unsaved buffer (lint --stdin-filename)
+        if raw is None:
+            raw = read_file(path, limit)
     except ReadError as exc:
         if exc.failure in (Failure.MISSING, Failure.FOLDER):
             what = "missing" if exc.failure is Failure.MISSING else "a folder"
@@ -295,10 +338,23 @@ class _Loaded(NamedTuple):
     comments: list[Comment] | None = None
     referenced: set[str] | None = None
     # A session that failed validation: its partial model, its unknown fields, its positions.
-    partial: tuple[Session, frozenset[str], SourceMap] | None = None
+    partial: tuple[Session, frozenset[str], SourceMap, Indexes] | None = None
+    # The preset it extends and the fields it inherited (see ``_Inherited``).
+    extended: tuple[str, int] | None = None
 
 
-def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Session | _Loaded:
+class _Inherited(NamedTuple):
+    """A clean session file that extends a preset: its resolved model, the preset it extends
+    and the fields it inherited (bits over ``presets.FIELDS``: small to hand back)."""
+
+    model: Session
+    preset: str
+    mask: int
+
+
+def _load_session(
+    path: str, overlay: Mapping[str, bytes] | None = None, presets: Presets | None = None
+) -> Session | _Loaded | _Inherited:
     problems: list[Diagnostic] = []
     raw = overlay.get(path) if overlay else None
     if raw is None:
@@ -314,7 +370,15 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
             problems.append(_not_mapping(path, data, "a session file holds a mapping of fields"))
         return _Loaded(None, problems, comments)
     lazy = LazyPositions(path, raw, doc.source_map)
-    entry = validate(Session, data, path, lazy, (), problems)
+    inherited: frozenset[str] = frozenset()
+    unresolved = False
+    extended = None
+    if EXTENDS in data:  # resolution: the session as if written out in full
+        resolution = resolve_session(data, presets, path, lazy, problems)
+        data, inherited, unresolved = resolution.data, resolution.inherited, resolution.unresolved
+        if resolution.preset is not None:
+            extended = (resolution.preset, resolution.mask)
+    entry = validate(Session, data, path, lazy, (), problems, inherited, unresolved=unresolved)
     if entry is not None and doc.problems:
         entry = None  # a value YAML misread (1:30, #colour): check nothing that derives from it
     stem = os.path.basename(path)[: -len(".yaml")]
@@ -335,11 +399,14 @@ def _load_session(path: str, overlay: Mapping[str, bytes] | None = None) -> Sess
         tainted = tainted_fields(doc.source_map, ())
         if name != stem:
             tainted.add("name")
-        model, unknown = partial_model(Session, data, tainted)
-        partial = (model, unknown, lazy())
-        return _Loaded(None, problems, comments, _references(data), partial)
+        indexes: Indexes = {}
+        model, unknown = partial_model(Session, data, tainted, indexes)
+        partial = (model, unknown, lazy(), indexes)
+        return _Loaded(None, problems, comments, _references(data), partial, extended)
     if problems or comments:
-        return _Loaded(entry.model, problems or None, comments)
+        return _Loaded(entry.model, problems or None, comments, None, None, extended)
+    if extended is not None:
+        return _Inherited(entry.model, *extended)
     return entry.model
 
 
@@ -375,8 +442,9 @@ def _load_catalogue(path: Path, raw: bytes, model: type[M]) -> _FileResult[M]:
         entry = validate(model, value, path, lambda: smap, (key,), problems)
         if entry is None:
             result.invalid.add(key)
-            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)))
-            result.partial.append(Entry(key, partial, path, (key,), smap, unknown))
+            indexes: Indexes = {}
+            partial, unknown = partial_model(model, value, tainted_fields(smap, (key,)), indexes)
+            result.partial.append(Entry(key, partial, path, (key,), smap, unknown, indexes=indexes))
         else:
             result.entries.append(entry)
     return result

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from sessconf.codes import Code
 from sessconf.diagnostics import Diagnostic
 from sessconf.limits import SESSION_FILE_MAX
 from sessconf.model import BillingItem, Location, Session
 from sessconf.repository.files import ReadError, read_file
-from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR
+from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, PRESETS_FILE, SESSIONS_DIR
 from sessconf.settings import Settings
 from sessconf.yaml.comments import Comment
-from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
+from sessconf.yaml.read import KeyPath, Pos, SourceMap, parse_yaml
+
+if TYPE_CHECKING:
+    from sessconf.repository.presets import Inherits, Presets
 
 M = TypeVar("M", bound=BaseModel)
 
 
 _NO_FIELDS: frozenset[str] = frozenset()
+
+
+# field -> for each item a partial model's list kept, its index in the file
+Indexes = dict[str, tuple[int, ...]]
+_NO_INDEXES: Indexes = {}
 
 
 class Entry(Generic[M]):
@@ -36,9 +45,15 @@ class Entry(Generic[M]):
     Those of ``Repository.partial_*`` failed validation and hold a *partial* model (see
     :func:`partial_model`): the fields that validated, and a neutral value (``""``, ``0``, an
     empty list, the default) in each of the ``unknown`` ones. Only the lint rules see them.
+
+    A session that extends a preset is resolved: its model holds the inherited fields too, and
+    ``inherits`` says which they are. Report a problem in one of its values with :meth:`at` (or
+    find it with :meth:`where`): an inherited value is written in ``presets.yaml``, and the
+    diagnostic names the session. :meth:`pos` alone gives, for an inherited value, the position
+    of the session's ``extends:`` (a position in its own file, where the value comes in).
     """
 
-    __slots__ = ("_path", "model", "name", "prefix", "source_map", "unknown")
+    __slots__ = ("_path", "indexes", "inherits", "model", "name", "prefix", "source_map", "unknown")
 
     def __init__(
         self,
@@ -48,13 +63,19 @@ class Entry(Generic[M]):
         prefix: KeyPath = (),
         source_map: SourceMap | None = None,
         unknown: frozenset[str] = _NO_FIELDS,
+        inherits: Inherits | None = None,
+        indexes: Indexes | None = None,
     ) -> None:
+        self.inherits = inherits
         self.name = name
         self.model = model
         self._path = path
         self.prefix = prefix
         self.source_map = source_map
         self.unknown = unknown
+        # A partial model's list that kept only its valid items: field -> the file's index of
+        # each kept item, so that positions point at the item as written.
+        self.indexes = indexes or _NO_INDEXES
 
     @property
     def path(self) -> Path:
@@ -68,11 +89,43 @@ class Entry(Generic[M]):
         return f"Entry(name={self.name!r}, model={self.model!r}, path={where!r}, prefix={self.prefix!r})"
 
     def pos(self, *sub: str | int) -> tuple[int, int]:
-        """Position of the value at ``sub`` inside this entity (the entity itself with no ``sub``)."""
-        return self._positions().value((*self.prefix, *sub))
+        """Position of the value at ``sub`` inside this entity (the entity itself with no ``sub``)
+        in its own file (for an inherited value: its ``extends:``)."""
+        if self.inherits is not None and sub and sub[0] in self.inherits.fields:
+            return self._positions().value(("extends",))
+        return self._positions().value((*self.prefix, *self._written(sub)))
 
     def key_pos(self, *sub: str | int) -> tuple[int, int]:
-        return self._positions().key((*self.prefix, *sub))
+        if self.inherits is not None and sub and sub[0] in self.inherits.fields:
+            return self._positions().key(("extends",))
+        return self._positions().key((*self.prefix, *self._written(sub)))
+
+    def _written(self, sub: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        if self.indexes and len(sub) > 1 and isinstance(sub[1], int) and sub[0] in self.indexes:
+            kept = self.indexes[str(sub[0])]
+            if 0 <= sub[1] < len(kept):
+                return (sub[0], kept[sub[1]], *sub[2:])
+        return sub
+
+    def where(self, *sub: str | int) -> tuple[Path, Pos]:
+        """The file and position where the value at ``sub`` is written (``presets.yaml`` when it
+        is inherited)."""
+        inherits = self.inherits
+        if inherits is not None and sub and sub[0] in inherits.fields:
+            return inherits.preset.where(sub)
+        return self.path, self._positions().value((*self.prefix, *sub))
+
+    def at(self, code: Code, sub: KeyPath, message: str, hint: str | None = None) -> Diagnostic:
+        """A diagnostic of ``code`` at the value ``sub``, where it is written: in ``presets.yaml``
+        for an inherited value, naming this session (see ``presets.merge_inherited``)."""
+        inherits = self.inherits
+        if inherits is not None and sub and sub[0] in inherits.fields:
+            return replace(code.at(*inherits.preset.where(sub), message, hint), inherited_by=(self.name,))
+        return code.at(self.path, self._positions().value((*self.prefix, *sub)), message, hint)
+
+    def source_map_or_read(self) -> SourceMap:
+        """The positions of this entity's file (read again when they were not kept)."""
+        return self._positions()
 
     def _positions(self) -> SourceMap:
         if self.source_map is None:
@@ -112,6 +165,8 @@ class Repository:
     partial_sessions: list[Entry[Session]] = field(default_factory=list)
     partial_locations: dict[str, Entry[Location]] = field(default_factory=dict)
     partial_billing_items: dict[str, Entry[BillingItem]] = field(default_factory=dict)
+    # presets.yaml, read and resolved (None when the repository has none: it is optional)
+    presets: Presets | None = None
     # Every file read, in order; session files as the text of their path until asked for.
     _files: list[Path | str] = field(default_factory=list, repr=False)
     _file_paths: list[Path] | None = field(default=None, repr=False, compare=False)
@@ -151,6 +206,10 @@ class Repository:
     @property
     def billing_items_path(self) -> Path:
         return self.root / BILLING_FILE
+
+    @property
+    def presets_path(self) -> Path:
+        return self.root / PRESETS_FILE
 
     @property
     def sessions_dir(self) -> Path:

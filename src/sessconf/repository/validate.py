@@ -27,7 +27,7 @@ from sessconf.codes.values import (
     WRONG_TYPE,
 )
 from sessconf.diagnostics import Diagnostic, did_you_mean
-from sessconf.model import RANGES, name_problem
+from sessconf.model import RANGES, TIMEZONE_MAX, name_problem
 from sessconf.repository.model import Entry, M
 from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
 
@@ -43,7 +43,10 @@ def tainted_fields(smap: SourceMap, prefix: KeyPath) -> set[str]:
 
 
 def partial_model(
-    model: type[M], data: Mapping[str, object], skip: Collection[str]
+    model: type[M],
+    data: Mapping[str, object],
+    skip: Collection[str],
+    indexes: dict[str, tuple[int, ...]] | None = None,
 ) -> tuple[M, frozenset[str]]:
     """What validates of an entity that failed validation, field by field, and its unknown fields.
 
@@ -52,6 +55,11 @@ def partial_model(
     unknown and holds a neutral value: its default when it has one, else ``""``, ``0`` or ``[]``,
     which no rule mistakes for a value (no valid name or colour is empty, no list item is listed
     in an empty list). The result is not a valid model: only lint rules may see it.
+
+    A list that fails for some of its items keeps the others (each validated on its own, the
+    first of a repeated item kept), so that one bad entry of ``locations`` or ``billing_items``
+    does not take the rest out of the checks; ``indexes`` receives, per such list, the file's
+    index of each kept item (see ``Entry.indexes``).
     """
     instance = model.model_construct()  # the defaults, and nothing else
     validator = model.__pydantic_validator__
@@ -63,6 +71,11 @@ def partial_model(
                 continue
             except ValidationError:
                 pass
+            kept = _valid_items(model, instance, name, data[name])
+            if kept is not None:
+                if indexes is not None:
+                    indexes[name] = kept
+                continue
         elif name not in data and not info.is_required():
             continue  # absent: its default is its value
         unknown.add(name)
@@ -71,6 +84,28 @@ def partial_model(
         else:
             instance.__dict__[name] = info.get_default(call_default_factory=True)
     return instance, frozenset(unknown)
+
+
+def _valid_items(model: type[M], instance: M, name: str, value: object) -> tuple[int, ...] | None:
+    """Assign to ``instance.name`` the items of the list ``value`` that validate on their own (the
+    first of a repeated one); the file's index of each, or None when no item is kept."""
+    if not isinstance(value, list) or len(value) > _ITEMS_CHECKED:
+        return None
+    validator = model.__pydantic_validator__
+    kept: list[int] = []
+    for index, item in enumerate(value):
+        try:
+            validator.validate_assignment(instance, name, [value[i] for i in kept] + [item])
+        except ValidationError:
+            continue
+        kept.append(index)
+    if not kept:
+        return None
+    validator.validate_assignment(instance, name, [value[i] for i in kept])
+    return tuple(kept)
+
+
+_ITEMS_CHECKED = 200  # a longer list that fails is left unknown (each item costs a validation)
 
 
 def _neutral(annotation: object) -> object:
@@ -106,14 +141,27 @@ def validate(
     positions: Callable[[], SourceMap],
     prefix: KeyPath,
     problems: list[Diagnostic],
+    inherited: Collection[str] = (),
+    *,
+    unresolved: bool = False,
 ) -> Entry[M] | None:
+    """``data`` as a valid model, or None with its problems among ``problems``.
+
+    ``inherited``: the fields a session took from its presets, whose errors are reported at the
+    preset (once, not once per session). ``unresolved``: the session's presets could not be
+    resolved (reported already), so a missing key may be one they would have given.
+    """
     notes = positions.notes if isinstance(positions, LazyPositions) else positions().notes
     if notes:
-        problems.extend(_yaml11_booleans(model, path, notes, positions, prefix))
+        problems.extend(yaml11_booleans(model, path, notes, positions, prefix))
     try:
         instance = model.model_validate(data)
     except ValidationError as exc:
-        problems.extend(schema_diagnostics(exc, model, path, positions(), prefix))
+        found = schema_diagnostics(exc, model, path, positions(), prefix, inherited)
+        if unresolved:
+            found = [d for d in found if d.code != MISSING_KEY.code]
+        problems.extend(found)
+        problems.extend(_hidden_repeats(exc, model, data, path, positions(), prefix))
         return None
     name = str(prefix[0]) if prefix else str(data["name"])
     if isinstance(positions, LazyPositions):
@@ -121,7 +169,50 @@ def validate(
     return Entry(name, instance, path, prefix, positions())
 
 
-def _yaml11_booleans(
+def _hidden_repeats(
+    exc: ValidationError,
+    model: type[BaseModel],
+    data: Mapping[str, object],
+    path: Path | str,
+    smap: SourceMap,
+    prefix: KeyPath,
+) -> Iterator[Diagnostic]:
+    """A repeated item of a list that also holds a bad item: pydantic checks repeats only once every
+    item validates, so the repeat would show only after the bad item is fixed."""
+    errors = exc.errors(include_url=False)
+    repeated = {err["loc"][0] for err in errors if err["type"] == REPEATED_ENTRY.name and err["loc"]}
+    fields = {
+        str(err["loc"][0])
+        for err in errors
+        if len(err["loc"]) > 1 and isinstance(err["loc"][1], int) and err["loc"][0] not in repeated
+    }
+    validator = model.__pydantic_validator__
+    for name in sorted(fields):
+        items = data.get(name)
+        if not isinstance(items, list) or len(items) > _ITEMS_CHECKED:
+            continue
+        seen: set[object] = set()
+        instance = model.model_construct()
+        for index, item in enumerate(items):
+            try:
+                validator.validate_assignment(instance, name, [item])
+            except ValidationError:
+                continue
+            (valid,) = getattr(instance, name)
+            key = getattr(valid, "item", valid)
+            if key in seen:
+                full = (*prefix, name, index)
+                yield REPEATED_ENTRY.at(
+                    path,
+                    smap.value(full),
+                    f"{_label(full)}: '{key}' is listed twice",
+                    _hint(REPEATED_ENTRY.name, (name, index), key),
+                )
+                break  # as pydantic does: the first repeat
+            seen.add(key)
+
+
+def yaml11_booleans(
     model: type[BaseModel],
     path: Path | str,
     notes: dict[KeyPath, str],
@@ -184,13 +275,21 @@ def _label(loc: tuple[str | int, ...]) -> str:
 
 
 def schema_diagnostics(
-    exc: ValidationError, model: type[BaseModel], path: Path | str, smap: SourceMap, prefix: KeyPath
+    exc: ValidationError,
+    model: type[BaseModel],
+    path: Path | str,
+    smap: SourceMap,
+    prefix: KeyPath,
+    skip: Collection[str] = (),
 ) -> list[Diagnostic]:
-    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences."""
+    """Turn pydantic's errors into diagnostics with stable codes, positions and human sentences
+    (but those of the fields of ``skip``, reported elsewhere)."""
     out = []
     for err in exc.errors(include_url=False):
         kind = err["type"]
         loc: tuple[str | int, ...] = tuple(err["loc"])
+        if skip and loc and loc[0] in skip:
+            continue
         ctx = err.get("ctx") or {}
         if "index" in ctx:
             loc = (*loc, ctx["index"])
@@ -257,14 +356,31 @@ def _hint(kind: str, loc: tuple[str | int, ...], value: object) -> str | None:
             return "write spaces instead of the tab"
         return None
     if kind == UNKNOWN_TIMEZONE.name:
-        return did_you_mean(str(value), _timezones()) or "use an IANA time zone name such as America/Toronto"
+        text = str(value)[:TIMEZONE_MAX]
+        if text in _LEGACY_ZONES:
+            return f"did you mean '{_LEGACY_ZONES[text]}'?"
+        return did_you_mean(text, _timezones()) or "use an IANA time zone name such as America/Toronto"
     return None
+
+
+# what the legacy names of North American and common zones stand for
+_LEGACY_ZONES = {
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+    "EST": "America/Panama",
+    "MST": "America/Phoenix",
+    "HST": "Pacific/Honolulu",
+    "GMT": "UTC",
+    "GMT0": "UTC",
+}
 
 
 def _timezones() -> set[str]:
     import zoneinfo
 
-    return zoneinfo.available_timezones()
+    return {zone for zone in zoneinfo.available_timezones() if "/" in zone or zone in ("UTC",)}
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

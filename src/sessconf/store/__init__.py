@@ -112,7 +112,7 @@ class Store:
         from sessconf.store.migrate import ensure_schema
 
         with self.db.write() as conn:
-            return ensure_schema(conn, self.display)
+            return ensure_schema(conn, self.display, repair=True)
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ class Store:
 
         with self.db.read() as conn:
             status = schema_status(conn)
-            check_readable(status, self.display, older=older)
+            check_readable(status, self.display, older=older, conn=conn)
             snap = _read_snapshot(conn, status)
         snap.config.digest()  # computed where the snapshot is read (maybe another process), kept
         snap.store = self.display
@@ -242,10 +242,11 @@ class Store:
 
 def _read_snapshot(conn: Connection, status: SchemaStatus) -> Snapshot:
     from sessconf.store.errors import DamagedStoreError
+    from sessconf.store.migrate import has_usage_views
     from sessconf.store.read import read_snapshot
 
     try:
-        return read_snapshot(conn, status)
+        return read_snapshot(conn, status, usage_views=has_usage_views(status))
     except KeyError:  # a row's id that no row has: SQLite enforces foreign keys only where asked
         raise DamagedStoreError(
             "is damaged: a row refers to a session, location or billing item it does not hold "

@@ -159,7 +159,7 @@ class Booking:
             raise StoreError(
                 f"the store {self.store.display} holds nothing yet", "run `sessconf apply` first"
             )
-        check_readable(status, self.store.display)
+        check_readable(status, self.store.display, conn=conn)
 
     def _exists(self) -> None:
         if not self.store.exists():
@@ -337,7 +337,7 @@ class Booking:
             found = schema_status(conn)
             if not found.exists:
                 return []
-            check_readable(found, self.store.display)
+            check_readable(found, self.store.display, conn=conn)
             conditions = []
             if session is not None:
                 conditions.append(tables.sessions.c.name == session)
@@ -355,7 +355,7 @@ class Booking:
             found = schema_status(conn)
             if not found.exists:
                 return []
-            check_readable(found, self.store.display)
+            check_readable(found, self.store.display, conn=conn)
             return self._charges(conn, tables.charges.c.client == client)
 
     def _set_status(self, conn: Connection, appointment_id: int, status: Status, **stamps: object) -> None:

@@ -137,6 +137,9 @@ class Database:
             # SQLAlchemy emits BEGIN itself (below), so that writes can take the lock up front.
             conn.isolation_level = None
             conn.execute("PRAGMA foreign_keys = ON")
+            # A row that REPLACE deletes fires the delete triggers (the store's guards) only so;
+            # the schema also refuses REPLACE for writers that do not ask (sessconf.store.rules).
+            conn.execute("PRAGMA recursive_triggers = ON")
             return conn
 
         engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
@@ -151,11 +154,7 @@ class Database:
         try:
             import psycopg  # noqa: F401
         except ImportError:
-            raise StoreError(
-                f"the store {self.url.display} is a PostgreSQL database, and PostgreSQL support is "
-                "not installed",
-                "install the extra: pip install 'sessconf[postgresql]'",
-            ) from None
+            raise missing_driver(self.url.display) from None
         return create_engine(
             self.url.sqlalchemy_url, poolclass=NullPool, connect_args={"connect_timeout": 10}
         )
@@ -236,3 +235,16 @@ def plain_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
         return list(result.cursor.fetchall())
     finally:
         result.close()
+
+
+def missing_driver(display: str) -> StoreError:
+    """A PostgreSQL store without psycopg: the light install (no ``postgresql`` extra) lints and
+    uses SQLite stores only."""
+    from sessconf import __version__, project_url
+
+    source = f"git+{project_url('Source')}@v{__version__}"
+    return StoreError(
+        f"the store {display} is a PostgreSQL database, and PostgreSQL support is not installed",
+        "install sessconf with its extra sessconf[postgresql]: "
+        f"pip install 'sessconf[postgresql] @ {source}' (with pipx: pipx inject sessconf 'psycopg[binary]')",
+    )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, insert, select, update
+from sqlalchemy import MetaData, PrimaryKeyConstraint, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import AddConstraint, CreateTable
 
@@ -16,14 +16,31 @@ from sessconf import __version__
 from sessconf.errors import StoreError
 from sessconf.plan.snapshot import SchemaStatus
 from sessconf.store import rules, tables
+from sessconf.store.errors import DamagedStoreError
 from sessconf.store.read import schema_status
 
+REPAIRED = "the store's rules, reinstalled"
 
-def ensure_schema(conn: Connection, display: str) -> list[str]:
-    """Run the migrations the store lacks (creating it when new); returns their names."""
+
+def ensure_schema(conn: Connection, display: str, *, repair: bool = False) -> list[str]:
+    """Run the migrations the store lacks (creating it when new); returns their names.
+
+    A current store whose schema lacks a part is refused, naming it (:func:`check_schema`); with
+    ``repair`` (``sessconf migrate``), missing rules (triggers, functions, constraints) are
+    installed again instead. A missing table cannot be repaired: its rows are gone.
+    """
     status = schema_status(conn)
     if status.version > SCHEMA_VERSION:
         check_readable(status, display)
+    if status.exists and _checkable(status.version):
+        missing = missing_parts(conn)
+        if repair and missing and not any(part.startswith("table ") for part in missing):
+            _reinstall_rules(conn)
+            missing = missing_parts(conn)
+            if not missing:
+                return [REPAIRED]
+        if missing:
+            raise _damaged(missing)
     applied = []
     now = datetime.now(UTC).replace(tzinfo=None)
     for migration in MIGRATIONS:
@@ -46,11 +63,16 @@ def ensure_schema(conn: Connection, display: str) -> list[str]:
     return applied
 
 
-def check_readable(status: SchemaStatus, display: str, *, older: bool = False) -> None:
+def check_readable(
+    status: SchemaStatus, display: str, *, older: bool = False, conn: Connection | None = None
+) -> None:
     """Refuse a store whose schema this version of sessconf cannot read; with ``older``, an
-    older schema passes (its configuration reads the same; ``apply`` upgrades it first)."""
+    older schema passes (its configuration reads the same; ``apply`` upgrades it first). With
+    ``conn``, a current schema is also checked whole (:func:`check_schema`)."""
     if not status.exists:
         return
+    if conn is not None and _checkable(status.version):
+        check_schema(conn)
     if status.version > SCHEMA_VERSION:
         raise StoreError(
             f"the store {display} was written by a newer sessconf (schema version {status.version}; "
@@ -145,6 +167,32 @@ def _alter_postgresql_appointments_and_charges(conn: Connection) -> None:
         conn.execute(AddConstraint(named[name]))
 
 
+def _usage_views(conn: Connection) -> None:
+    """The counts-only views that the read-only role of pull-request plans reads (SPEC §7).
+
+    On SQLite a view that names a dropped table breaks ``ALTER TABLE ... RENAME`` of any table: a
+    later migration that rebuilds appointments (as migration 2 does) drops these views first and
+    creates them again after.
+    """
+    if conn.dialect.name == "sqlite":
+        now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"  # start_utc is written 'YYYY-MM-DD HH:MM:SS.ffffff'
+    else:
+        now = "(now() AT TIME ZONE 'UTC')"
+    usage, slots = tables.USAGE_VIEWS
+    conn.exec_driver_sql(
+        f"CREATE VIEW {usage} AS SELECT session_id, location_id, COUNT(*) AS appointments, "
+        f"SUM(CASE WHEN status = 'booked' AND start_utc > {now} THEN 1 ELSE 0 END) AS future_booked, "
+        "MIN(start_utc) AS first_start, MAX(start_utc) AS last_start "
+        "FROM appointments GROUP BY session_id, location_id"
+    )
+    conn.exec_driver_sql(
+        f"CREATE VIEW {slots} AS SELECT session_id, location_id, attendees, COUNT(*) AS slots FROM ("
+        "SELECT session_id, location_id, COUNT(*) AS attendees FROM appointments "
+        f"WHERE status <> 'cancelled' AND start_utc > {now} GROUP BY session_id, location_id, start_utc"
+        ") AS filled WHERE attendees > 1 GROUP BY session_id, location_id, attendees"
+    )
+
+
 def _config_counter(conn: Connection) -> None:
     """The configuration's change counter, and what the last apply left (from the history: its
     digest, when and by whom; not the counter, which did not exist, so the first ``diff`` after
@@ -165,11 +213,133 @@ def _config_counter(conn: Connection) -> None:
     rules.install(conn)
 
 
+def _bounds_and_replace_guards(conn: Connection) -> None:
+    """The bounds of SPEC §2 held by the database for every writer (CHECK constraints on
+    PostgreSQL, triggers on SQLite, which cannot add a CHECK to a table), and on SQLite triggers
+    that keep INSERT/UPDATE OR REPLACE from deleting rows past the delete guards. Rows that break a
+    bound (written by another writer) stop the migration, named, before anything changes."""
+    for bound in tables.BOUNDS:
+        broken = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {bound.table} WHERE NOT ({bound.sql()})"
+        ).scalar_one()
+        if broken:
+            raise DamagedStoreError(
+                f"holds {broken} row{'s' if broken != 1 else ''} of {bound.table} out of bounds "
+                f"({bound.name}: {bound.sql()}), written by another writer",
+                "correct or remove those rows, then run `sessconf migrate` again",
+            )
+    if conn.dialect.name == "sqlite":
+        rules.install(conn)
+        return
+    for bound in tables.BOUNDS:
+        conn.exec_driver_sql(f"ALTER TABLE {bound.table} ADD CONSTRAINT {bound.name} CHECK ({bound.sql()})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "no-shows, reversing charges and the store's rules as triggers", _lifecycle_and_rules),
-    Migration(3, "a change counter of the configuration, and what the last apply left", _config_counter),
+    Migration(3, "the counts-only usage views of the read-only role", _usage_views),
+    Migration(4, "a change counter of the configuration, and what the last apply left", _config_counter),
+    Migration(5, "bounds for every writer; no REPLACE past the delete guards", _bounds_and_replace_guards),
 )
 
 
+def has_usage_views(status: SchemaStatus) -> bool:
+    """Whether a store at this schema has the usage views (older ones are read from the tables)."""
+    added = next((m.version for m in MIGRATIONS if m.upgrade is _usage_views), None)
+    return added is not None and status.version >= added
+
+
 SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+# -- a schema damaged by hand ---------------------------------------------------------------------
+
+
+def _checkable(version: int) -> bool:
+    """Whether a store at ``version`` is checked whole: it is current, and at least as new as the
+    migration that made every rule a named part of the schema (:func:`missing_parts` knows the
+    current schema's parts only)."""
+    current = MIGRATIONS[-1].version
+    since = next((m.version for m in MIGRATIONS if m.upgrade is _bounds_and_replace_guards), None)
+    return since is not None and version == current
+
+
+def check_schema(conn: Connection) -> None:
+    """Refuse a current store that lacks a table, trigger or constraint of its schema (dropped by
+    hand): without them its rules silently stop holding (an arrival that charges nothing, a delete
+    that leaves appointments pointing at nothing)."""
+    missing = missing_parts(conn)
+    if missing:
+        raise _damaged(missing)
+
+
+def _damaged(missing: list[str]) -> DamagedStoreError:
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    tables_gone = any(part.startswith("table ") for part in missing)
+    return DamagedStoreError(
+        f"is damaged: its schema lacks {shown}",
+        "restore the store from a backup" if tables_gone else "run `sessconf migrate` to reinstall its rules",
+    )
+
+
+def missing_parts(conn: Connection) -> list[str]:
+    """What the current schema should hold and the database lacks: ``table X``, ``trigger Y``,
+    ``constraint Z`` (named parts; what a missing table held is not listed besides it), read
+    from the database's catalogue in one query."""
+    expected = {("table", name): name for name in tables.metadata.tables}
+    expected |= {("trigger", name): table for name, table in rules.triggers(conn.dialect.name).items()}
+    if conn.dialect.name == "sqlite":
+        query = "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+    else:
+        expected |= {("constraint", name): table for name, table in _pg_constraints().items()}
+        namespace = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+        query = (
+            f"SELECT 'table', relname FROM pg_class WHERE relnamespace = {namespace}"
+            " AND relkind IN ('r', 'p')"
+            " UNION ALL SELECT 'trigger', t.tgname FROM pg_trigger AS t"
+            " JOIN pg_class AS c ON c.oid = t.tgrelid"
+            f" WHERE c.relnamespace = {namespace} AND NOT t.tgisinternal"
+            f" UNION ALL SELECT 'constraint', conname FROM pg_constraint WHERE connamespace = {namespace}"
+        )
+    found = {(kind, name) for kind, name in conn.exec_driver_sql(query).all()}
+    missing = {part: table for part, table in expected.items() if part not in found}
+    gone = {table for (kind, _), table in missing.items() if kind == "table"}
+    order = {"table": 0, "trigger": 1, "constraint": 2}
+    return [
+        f"{kind} {name}"
+        for kind, name in sorted(missing, key=lambda part: (order[part[0]], part[1]))
+        if kind == "table" or missing[(kind, name)] not in gone
+    ]
+
+
+def _pg_constraints() -> dict[str, str]:
+    """The named constraints of the current schema on PostgreSQL: name -> its table."""
+    named = {
+        c.name: table.name
+        for table in tables.metadata.sorted_tables
+        for c in table.constraints
+        if isinstance(c.name, str) and not isinstance(c, PrimaryKeyConstraint)
+    }
+    return named | {bound.name: bound.table for bound in tables.BOUNDS}
+
+
+def _reinstall_rules(conn: Connection) -> None:
+    rules.install(conn)
+    if conn.dialect.name == "sqlite":
+        return
+    present = {
+        name
+        for (name,) in conn.exec_driver_sql(
+            "SELECT conname FROM pg_constraint"
+            " WHERE connamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+        ).all()
+    }
+    for bound in tables.BOUNDS:
+        if bound.name not in present:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {bound.table} ADD CONSTRAINT {bound.name} CHECK ({bound.sql()})"
+            )
+    named = {c.name: c for table in tables.metadata.sorted_tables for c in table.constraints if c.name}
+    for name in sorted(_pg_constraints().keys() - present - {bound.name for bound in tables.BOUNDS}):
+        conn.execute(AddConstraint(named[name]))

@@ -39,7 +39,12 @@ def schema_status(conn: Connection) -> SchemaStatus:
     return SchemaStatus(True, int(version), store_id)
 
 
-def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None = None) -> Snapshot:
+def read_snapshot(
+    conn: Connection, status: SchemaStatus, now: datetime | None = None, *, usage_views: bool = False
+) -> Snapshot:
+    """What the store holds. How appointments use it comes from the counts-only usage views when
+    the schema has them (``usage_views``: all a read-only role can read), else from the table;
+    ``now`` applies to the table only (the views count "future" by the database's clock)."""
     snap = Snapshot(status)
     if not status.exists:
         return snap
@@ -142,6 +147,52 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
             bool(telehealth),
         )
 
+    if usage_views:
+        _usage_from_views(conn, snap, session_names, location_names)
+    else:
+        _usage_from_appointments(conn, snap, session_names, location_names, now)
+    return snap
+
+
+UsageEntries = dict[str, list[tuple[int, datetime, datetime, int]]]
+
+
+def _add_usage(
+    snap: Snapshot, rows: Any, session_names: dict[int, str], location_names: dict[int, str]
+) -> None:
+    """Rows of (session id, location id, appointments, first, last, future booked)."""
+    per_session: UsageEntries = defaultdict(list)
+    per_location: UsageEntries = defaultdict(list)
+    for session_id, location_id, count, first, last, upcoming in rows:
+        session, location = session_names[session_id], location_names[location_id]
+        entry = (int(count), first, last, int(upcoming or 0))
+        per_session[session].append(entry)
+        per_location[location].append(entry)
+        if upcoming:
+            snap.future_at[(session, location)] = int(upcoming)
+    snap.session_usage = {name: _usage(entries) for name, entries in per_session.items()}
+    snap.location_usage = {name: _usage(entries) for name, entries in per_location.items()}
+
+
+def _usage_from_views(
+    conn: Connection, snap: Snapshot, session_names: dict[int, str], location_names: dict[int, str]
+) -> None:
+    u = tables.appointment_usage.c
+    query = select(u.session_id, u.location_id, u.appointments, u.first_start, u.last_start, u.future_booked)
+    _add_usage(snap, conn.execute(query), session_names, location_names)
+    s = tables.appointment_slot_usage.c
+    for session_id, attendees, slots in _rows(conn, select(s.session_id, s.attendees, s.slots)):
+        snap.future_slots.setdefault(session_names[session_id], []).extend([int(attendees)] * int(slots))
+
+
+def _usage_from_appointments(
+    conn: Connection,
+    snap: Snapshot,
+    session_names: dict[int, str],
+    location_names: dict[int, str],
+    now: datetime,
+) -> None:
+    """A schema older than the usage views (``apply`` reads it before it upgrades it)."""
     a = tables.appointments
     future = and_(a.c.status == "booked", a.c.start_utc > now)
     usage_query = select(
@@ -152,17 +203,7 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
         func.max(a.c.start_utc),
         func.sum(case((future, 1), else_=0)),
     ).group_by(a.c.session_id, a.c.location_id)
-    per_session: dict[str, list[tuple[int, datetime, datetime, int]]] = defaultdict(list)
-    per_location: dict[str, list[tuple[int, datetime, datetime, int]]] = defaultdict(list)
-    for session_id, location_id, count, first, last, upcoming in conn.execute(usage_query):
-        session, location = session_names[session_id], location_names[location_id]
-        entry = (int(count), first, last, int(upcoming or 0))
-        per_session[session].append(entry)
-        per_location[location].append(entry)
-        if upcoming:
-            snap.future_at[(session, location)] = int(upcoming)
-    snap.session_usage = {name: _usage(entries) for name, entries in per_session.items()}
-    snap.location_usage = {name: _usage(entries) for name, entries in per_location.items()}
+    _add_usage(snap, conn.execute(usage_query), session_names, location_names)
     # Future slots holding more than one appointment (group sessions): a lowered max_attendees
     # is checked against them without another query.
     slots = (
@@ -173,7 +214,6 @@ def read_snapshot(conn: Connection, status: SchemaStatus, now: datetime | None =
     )
     for session_id, count in _rows(conn, slots):
         snap.future_slots.setdefault(session_names[session_id], []).append(int(count))
-    return snap
 
 
 def config_state(conn: Connection) -> tuple[int | None, LastApply | None]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import ForeignKeyConstraint, inspect
+from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, inspect
 from sqlalchemy.engine import Connection
 
 from sessconf.store import tables
@@ -81,15 +81,22 @@ def install(conn: Connection) -> None:
         ).scalars()
         for name in list(names):
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        statements = [*_sqlite_foreign_keys(), *_sqlite_rules()]
-        if counted:
-            statements += _sqlite_config_counter()
+        statements = _sqlite_statements(counted)
     else:
         statements = list(_postgresql_rules())
         if counted:
             statements += _postgresql_config_counter()
     for statement in statements:
         conn.exec_driver_sql(statement)
+
+
+def _sqlite_statements(counted: bool = True) -> list[str]:
+    # SQLite fires the triggers of one event latest created first: the guards against REPLACE
+    # and the bounds come first, so that a write that breaks a rule too reads the rule's sentence.
+    statements = [*_sqlite_replace_guards(), *_sqlite_bounds(), *_sqlite_foreign_keys(), *_sqlite_rules()]
+    if counted:  # the change counter's table comes with a later migration than the first rules
+        statements += _sqlite_config_counter()
+    return statements
 
 
 def _quote(message: str) -> str:
@@ -259,6 +266,80 @@ def _sqlite_rules() -> Iterator[str]:
     yield _trigger("charges_delete", "BEFORE DELETE ON charges", _raise(CHARGES_IMMUTABLE, "1"))
 
 
+def bound_message(bound: tables.Bound) -> str:
+    """The sentence a write that breaks ``bound`` reads (on SQLite, where it is a trigger)."""
+    return f"{bound.table} refuses a value out of bounds ({bound.name}: {bound.sql()})"
+
+
+def _sqlite_bounds() -> Iterator[str]:
+    """The CHECKs of :data:`tables.BOUNDS` as triggers: SQLite cannot add a CHECK to a table."""
+    by_table: dict[str, list[tables.Bound]] = {}
+    for bound in tables.BOUNDS:
+        by_table.setdefault(bound.table, []).append(bound)
+    for table, bounds in by_table.items():
+        body = "".join(_raise(bound_message(b), f"NOT ({b.sql('NEW.')})") for b in bounds)
+        yield _trigger(f"{table}_bounds_insert", f"BEFORE INSERT ON {table}", body)
+        yield _trigger(f"{table}_bounds_update", f"BEFORE UPDATE ON {table}", body)
+
+
+def replace_guarded() -> list[str]:
+    """The tables whose rows other rows refer to, and the charges: a row of them deleted by SQLite's
+    REPLACE conflict resolution fires no delete trigger (unless the writer's connection turned on
+    ``PRAGMA recursive_triggers``), so the delete guards and the cascades would be skipped."""
+    parents = {
+        element.column.table.name
+        for table in tables.metadata.sorted_tables
+        for fk in table.foreign_key_constraints
+        for element in fk.elements
+    }
+    return sorted(parents | {tables.charges.name})
+
+
+REPLACED = (
+    "{table} already holds a row with this {key}: update that row (INSERT OR REPLACE and UPDATE OR "
+    "REPLACE would delete it without the store's rules)"
+)
+
+
+def _unique_keys(table: str) -> list[list[str]]:
+    t = tables.metadata.tables[table]
+    keys = [[c.name for c in t.primary_key.columns]]
+    keys += [[c.name] for c in t.columns if c.unique]
+    keys += [
+        [c.name for c in constraint.columns]
+        for constraint in t.constraints
+        if isinstance(constraint, UniqueConstraint) and not isinstance(constraint, PrimaryKeyConstraint)
+    ]
+    return keys
+
+
+def _sqlite_replace_guards() -> Iterator[str]:
+    """Refuse, before SQLite resolves it, a write that conflicts with another row on a unique key:
+    a plain INSERT or UPDATE would fail anyway; with OR REPLACE it would delete that row unseen."""
+    for table in replace_guarded():
+        inserting, updating = [], []
+        for key in _unique_keys(table):
+            match = " AND ".join(f"o.{col} = NEW.{col}" for col in key)
+            message = REPLACED.format(table=table, key=", ".join(key))
+            inserting.append(_raise(message, f"EXISTS (SELECT 1 FROM {table} AS o WHERE {match})"))
+            updating.append(
+                _raise(message, f"EXISTS (SELECT 1 FROM {table} AS o WHERE o.rowid <> OLD.rowid AND {match})")
+            )
+        yield _trigger(f"{table}_no_replace_insert", f"BEFORE INSERT ON {table}", "".join(inserting))
+        yield _trigger(f"{table}_no_replace_update", f"BEFORE UPDATE ON {table}", "".join(updating))
+
+
+def triggers(dialect: str) -> dict[str, str]:
+    """The triggers that :func:`install` creates on ``dialect`` for the current schema: name -> its
+    table."""
+    if dialect == "sqlite":
+        statements = _sqlite_statements()
+    else:
+        statements = [*_postgresql_rules(), *_postgresql_config_counter()]
+    heads = (s.splitlines()[0].split() for s in statements if s.startswith("CREATE TRIGGER "))
+    return {head[2]: head[head.index("ON") + 1] for head in heads}
+
+
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 
@@ -365,22 +446,23 @@ def _postgresql_rules() -> Iterator[str]:
     yield _function("appointments_arrival", _PG_ARRIVAL)
     yield _function("charges_rules", _PG_CHARGES, "DECLARE\n  appointment_row record;\n  original record;\n")
     yield _function("charges_immutable", f"  {_refuse(CHARGES_IMMUTABLE, 'restrict_violation')}")
-    triggers = (
-        ("appointments_rules", "BEFORE INSERT OR UPDATE ON appointments FOR EACH ROW", "appointments_rules"),
-        (
-            "appointments_arrival",
-            "AFTER UPDATE OF status ON appointments FOR EACH ROW"
-            " WHEN (OLD.status IS DISTINCT FROM NEW.status)",
-            "appointments_arrival",
-        ),
-        ("charges_rules", "BEFORE INSERT ON charges FOR EACH ROW", "charges_rules"),
-        ("charges_immutable", "BEFORE UPDATE OR DELETE ON charges FOR EACH ROW", "charges_immutable"),
-        ("charges_truncate", "BEFORE TRUNCATE ON charges FOR EACH STATEMENT", "charges_immutable"),
-    )
-    for name, event, function in triggers:
+    for name, event, function in _PG_TRIGGERS:
         table = event.split(" ON ", 1)[1].split()[0]
         yield f"DROP TRIGGER IF EXISTS {PREFIX}{name} ON {table}"
         yield f"CREATE TRIGGER {PREFIX}{name} {event} EXECUTE FUNCTION {PREFIX}{function}()"
+
+
+_PG_TRIGGERS = (
+    ("appointments_rules", "BEFORE INSERT OR UPDATE ON appointments FOR EACH ROW", "appointments_rules"),
+    (
+        "appointments_arrival",
+        "AFTER UPDATE OF status ON appointments FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)",
+        "appointments_arrival",
+    ),
+    ("charges_rules", "BEFORE INSERT ON charges FOR EACH ROW", "charges_rules"),
+    ("charges_immutable", "BEFORE UPDATE OR DELETE ON charges FOR EACH ROW", "charges_immutable"),
+    ("charges_truncate", "BEFORE TRUNCATE ON charges FOR EACH STATEMENT", "charges_immutable"),
+)
 
 
 def counter_triggers(dialect: str) -> tuple[str, ...]:

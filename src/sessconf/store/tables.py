@@ -15,6 +15,8 @@ a migration that changes a table freezes the definition the earlier ones created
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql import column, table
 
 from sessconf import limits
 
@@ -286,3 +289,109 @@ V1_CHARGES = Table(
     Index("charges_client", "client"),
     Index("charges_appointment", "appointment_id"),
 )
+
+
+# -- the usage views (SPEC §7) ------------------------------------------------------------------
+# What the read-only role that plans pull requests reads instead of appointments: counts (and the
+# first and last day used), never clients or appointment ids. Views run with their owner's
+# rights, so a role granted SELECT on them reads nothing of the tables beneath. Created by the
+# migration "the counts-only usage views"; declared here as plain table clauses (not in
+# `metadata`: create_all must not make them tables). "Future" is the database's clock.
+
+appointment_usage = table(
+    "appointment_usage",
+    column("session_id", Id),
+    column("location_id", Id),
+    column("appointments", BigInteger),  # any status, any date
+    column("future_booked", BigInteger),  # booked, starting after now
+    column("first_start", DateTime),
+    column("last_start", DateTime),
+)
+
+# Future slots (one session, location and start) and how many appointments hold each (cancelled
+# ones not counted): `slots` slots hold `attendees` each. Only slots of more than one attendee
+# matter (a lowered max_attendees is at least 1).
+appointment_slot_usage = table(
+    "appointment_slot_usage",
+    column("session_id", Id),
+    column("location_id", Id),
+    column("attendees", BigInteger),
+    column("slots", BigInteger),
+)
+
+USAGE_VIEWS = (appointment_usage.name, appointment_slot_usage.name)
+
+
+# -- bounds that every writer meets (a migration of their own) -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A CHECK on one table: what lint and the command line accept (SPEC §2), held by the database
+    for every writer. ``condition`` is SQL that both databases read, with ``{row}`` before each
+    column (empty in a CHECK constraint, ``NEW.`` in a SQLite trigger)."""
+
+    table: str
+    name: str
+    condition: str
+
+    def sql(self, row: str = "") -> str:
+        return self.condition.format(row=row)
+
+
+def _between(table: str, column: str, low: int, high: int) -> Bound:
+    return Bound(table, f"{table}_{column}_range", f"{{row}}{column} BETWEEN {low} AND {high}")
+
+
+def _length(table: str, column: str, high: int, *, nullable: bool = False) -> Bound:
+    condition = f"length({{row}}{column}) BETWEEN 1 AND {high}"
+    if nullable:
+        condition = f"{{row}}{column} IS NULL OR {condition}"
+    return Bound(table, f"{table}_{column}_length", condition)
+
+
+def _bounds() -> tuple[Bound, ...]:
+    from sessconf.model import RANGES
+
+    def ranged(table: str, column: str, field: str | None = None) -> Bound:
+        low, high, _ = RANGES[field or column]
+        assert high is not None
+        return _between(table, column, low, high)
+
+    names = limits.NAME_MAX
+    return (
+        _length("locations", "name", names),
+        _length("locations", "display_name", limits.TEXT_MAX),
+        _length("locations", "timezone", limits.TIMEZONE_COLUMN),
+        _length("locations", "address", limits.TEXT_MAX, nullable=True),
+        _length("location_disciplines", "discipline", names),
+        _length("billing_items", "code", names),
+        _length("billing_items", "name", limits.TEXT_MAX),
+        Bound("billing_items", "billing_items_kind", "{row}kind IN ('service', 'product')"),
+        _between("billing_items", "price_cents", 0, limits.MAX_PRICE_CENTS),
+        Bound("billing_items", "billing_items_currency_length", "length({row}currency) = 3"),
+        _length("sessions", "name", names),
+        _length("sessions", "description", limits.TEXT_MAX),
+        _length("sessions", "discipline", names),
+        Bound(
+            "sessions",
+            "sessions_color_format",
+            "length({row}color) = 7 AND substr({row}color, 1, 1) = '#'",
+        ),
+        ranged("sessions", "duration"),
+        ranged("sessions", "max_attendees"),
+        ranged("sessions", "buffer_before"),
+        ranged("sessions", "buffer_after"),
+        ranged("session_billing_items", "quantity"),
+        *(
+            _length(f"{owner}_previous_names", "name", names)
+            for owner in ("session", "location", "billing_item")
+        ),
+        _between("appointments", "duration", *limits.APPOINTMENT_MINUTES),
+        Bound("apply_history", "apply_history_actor_length", f"length({{row}}actor) <= {limits.ACTOR_MAX}"),
+    )
+
+
+BOUNDS = _bounds()
+"""Every bound the database holds beyond the columns' own types (installed by the migration
+"bounds for every writer")."""

@@ -135,10 +135,12 @@ class StoreUrl:
 
     @property
     def sqlite_path(self) -> Path:
-        """The SQLite file (absolute)."""
+        """The SQLite file (absolute); one that cannot be a database file (a FIFO, a folder, a loop
+        of links, a name too long) raises a :class:`StoreError` (see :func:`check_sqlite_file`)."""
         path = self._target.sqlite_path
         if path is None:
             raise ValueError("not a SQLite store")
+        check_sqlite_file(path)
         return path
 
     @property
@@ -233,6 +235,8 @@ def _parse(text: str, source: Source, base: Path) -> _Parsed:
     if backend is Backend.SQLITE:
         return _sqlite(url, source, base)
     query = _Query.split(reading.remainder.partition("?")[2])
+    if not _ports_are_numbers(url):
+        raise _refuse(source, "has a port parameter that is not a number")
     secrets = query.secrets()
     secrets.update(s for s in (reading.password, url.password) if s)
     forms = _forms(secrets)
@@ -314,8 +318,79 @@ def _sqlite(url: URL, source: Source, base: Path) -> _Parsed:
     if not url.database or url.database == ":memory:":
         raise _refuse(source, "must name a SQLite file", "write sqlite:///path/to/file.db")
     path = Path(url.database)
-    path = (path if path.is_absolute() else base / path).resolve()
+    path = path if path.is_absolute() else base / path
+    try:
+        path = path.resolve()
+    except (RuntimeError, OSError):  # a loop of links (RuntimeError before 3.13), a name too long
+        path = Path(os.path.abspath(path))  # check_sqlite_file says which, when the store is opened
     return _Parsed(Backend.SQLITE, f"sqlite:///{path}", frozenset(), sqlite_path=path)
+
+
+def _ports_are_numbers(url: URL) -> bool:
+    """Whether every ``?port=`` parameter is a number (the psycopg dialect raises on one that is not,
+    when the engine is made: after parsing, where it would be a bug report)."""
+    ports = url.query.get("port", ())
+    return all(p.strip().isdigit() for p in ((ports,) if isinstance(ports, str) else ports))
+
+
+SHOWN_PATH = 80  # characters of a SQLite path kept in a message about the path itself
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a SQLite store path that cannot be a database file, before SQLite opens it.
+
+    A FIFO would block the open forever (SQLite waits for a writer at the other end), a device or
+    folder fails with a vague "disk I/O error", and a loop of links or a name longer than the system
+    allows raise ``OSError`` from the first ``exists()``. A path that does not exist is fine (the
+    store reads as empty, or is created by a write).
+    """
+    import errno
+    import stat
+
+    shown = str(path) if len(str(path)) <= SHOWN_PATH else str(path)[: SHOWN_PATH - 1] + "…"
+    hint = "write sqlite:///path/to/file.db with the path of a regular file"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise StoreError(
+            f"the SQLite store path {shown} goes through a file as if it were a folder", hint
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError(f"the SQLite store path {shown} is a loop of symbolic links", hint) from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise StoreError(
+                f"the SQLite store path {shown} ({len(str(path))} characters) is longer than the "
+                "system allows",
+                hint,
+            ) from None
+        if exc.errno == errno.EACCES:
+            return  # SQLite's own open reports it, with the store's name
+        raise StoreError(f"cannot use the SQLite store path {shown}: {exc.strerror}", hint) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = _file_kind(info.st_mode)
+        raise StoreError(f"the SQLite store path {shown} is {kind}, not a database file", hint)
+    if not os.access(path, os.R_OK):  # SQLite would only say "unable to open database file"
+        raise StoreError(
+            f"cannot read the SQLite store {shown}: permission denied",
+            "make the file readable (and writable, to apply) by the user that runs sessconf",
+        )
+
+
+def _file_kind(mode: int) -> str:
+    import stat
+
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def _is_secret_key(key: str) -> bool:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     Run = Callable[[LintContext], Iterable[Diagnostic]]
     Prepare = Callable[[LintContext], None]
 
-_MODULES = ("references", "advice", "reminders")
+_MODULES = ("references", "advice", "colors", "reminders", "presets")
 
 
 @dataclass(frozen=True, slots=True)

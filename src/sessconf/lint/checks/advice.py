@@ -55,9 +55,9 @@ def off_step(ctx: LintContext) -> Iterator[Diagnostic]:
         for field in ("duration", "buffer_before", "buffer_after"):
             minutes = getattr(model, field)
             if minutes % step:
-                yield OFF_STEP.at(
-                    session.path,
-                    session.pos(field),
+                yield session.at(
+                    OFF_STEP,
+                    (field,),
                     f"{field} {minutes} is not a multiple of {step} minutes",
                     f"use {max(step, round(minutes / step) * step)}, or change duration_step",
                 )
@@ -86,17 +86,17 @@ def archived_reference(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         for index, loc in enumerate(model.locations):
             if loc in archived_locations:
-                yield ARCHIVED_REFERENCE.at(
-                    session.path,
-                    session.pos("locations", index),
+                yield session.at(
+                    ARCHIVED_REFERENCE,
+                    ("locations", index),
                     f"location '{loc}' is archived and takes no bookings",
                     "remove it from the session",
                 )
         for index, line in enumerate(model.billing_items):
             if line.item in archived_items:
-                yield ARCHIVED_REFERENCE.at(
-                    session.path,
-                    session.pos("billing_items", index),
+                yield session.at(
+                    ARCHIVED_REFERENCE,
+                    ("billing_items", index),
                     f"billing item '{line.item}' is archived and will not be charged",
                     "remove it from the session",
                 )

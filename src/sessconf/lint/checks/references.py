@@ -53,9 +53,9 @@ def unknown_location(ctx: LintContext) -> Iterator[Diagnostic]:
         for index, loc in enumerate(session.model.locations):
             if loc not in unknown:
                 continue
-            yield UNKNOWN_LOCATION.at(
-                session.path,
-                session.pos("locations", index),
+            yield session.at(
+                UNKNOWN_LOCATION,
+                ("locations", index),
                 f"unknown location '{loc}'",
                 _renamed_hint(loc, locations, list(known)),
             )
@@ -80,9 +80,9 @@ def unknown_billing_item(ctx: LintContext) -> Iterator[Diagnostic]:
             code = line.item
             if code not in unknown:
                 continue
-            yield UNKNOWN_BILLING_ITEM.at(
-                session.path,
-                session.pos("billing_items", index),
+            yield session.at(
+                UNKNOWN_BILLING_ITEM,
+                ("billing_items", index),
                 f"unknown billing item '{code}'",
                 _renamed_hint(code, items, list(known)),
             )
@@ -112,9 +112,9 @@ def unknown_discipline(ctx: LintContext) -> Iterator[Diagnostic]:
     for session in repo.checked_sessions():
         discipline = session.model.discipline
         if discipline in unknown:
-            yield UNKNOWN_DISCIPLINE.at(
-                session.path,
-                session.pos("discipline"),
+            yield session.at(
+                UNKNOWN_DISCIPLINE,
+                ("discipline",),
                 f"unknown discipline '{discipline}': no location offers it",
                 did_you_mean(discipline, offered),
             )
@@ -142,9 +142,9 @@ def discipline_not_offered(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         for index, loc in enumerate(session.model.locations):
             if loc in lacking:
-                yield DISCIPLINE_NOT_OFFERED.at(
-                    session.path,
-                    session.pos("locations", index),
+                yield session.at(
+                    DISCIPLINE_NOT_OFFERED,
+                    ("locations", index),
                     f"location '{loc}' does not offer {discipline}",
                     f"add {discipline} to the disciplines of '{loc}' in locations.yaml, or remove '{loc}'",
                 )

@@ -4,7 +4,9 @@ It picks the channels to render, compiles their templates (ahead, while the sess
 surveys each within its bounds, and returns what they find.
 
 Bounds (SPEC §5): all the renders of one template take at most ``sandbox.TEMPLATE_SECONDS``
-together, whatever the number of sessions, and the first breach of a bound (operations, size,
+together, whatever the number of sessions, the repository's templates at most
+``sandbox.CHECK_SECONDS`` of wall-clock time in all (the sessions left unchecked are named), and
+the first breach of a bound (operations, size,
 time, memory) is reported once and stops that template. A template from the repository is
 rendered in a bounded worker (:mod:`sessconf.reminders.worker`), whose memory and time the
 operating system limits; the built-in templates, which are ours, are rendered in-process.
@@ -12,8 +14,10 @@ operating system limits; the built-in templates, which are ours, are rendered in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from sessconf.reminders import dates, sandbox, worker
@@ -27,6 +31,9 @@ if TYPE_CHECKING:
     from sessconf.model import Location, Session
     from sessconf.repository.model import Entry
     from sessconf.settings import Settings
+
+
+_KILL_MARGIN = 1.0  # seconds a worker is given past the check's deadline to report what it found
 
 
 class ReminderCheck:
@@ -47,6 +54,7 @@ class ReminderCheck:
         self.locale = settings.locale
         self.samples = Samples(settings.clinic_name, locations)
         self._prepared: dict[Channel, ChannelSurvey] = {}
+        self._wall = math.inf
 
     def channels(self) -> list[Channel]:
         """The channels to render: those whose template may fail, and the SMS to count it."""
@@ -85,6 +93,7 @@ class ReminderCheck:
             return [setting_error(self.root, "locale", str(exc))]
         found: list[Finding] = []
         prepared, self._prepared = self._prepared, {}
+        self._wall = monotonic() + sandbox.CHECK_SECONDS  # for every template together
         for channel in self.channels():
             read_locale_data(self.locale)
             survey = prepared.get(channel)
@@ -109,17 +118,21 @@ class ReminderCheck:
     def _bounded_run(self, survey: ChannelSurvey, sessions: list[Entry[Session]]) -> list[Finding]:
         """``survey.run``, within one allowance of time for the template; a template from the
         repository in a bounded worker."""
-        if survey.compiled.source.builtin or not worker.available():
+        if survey.compiled.source.builtin:  # ours: bounded by the budget, never by a clock
             survey.compiled.allowance = sandbox.Allowance()
+            return survey.run(sessions, self.lengths)
+        wall = self._wall  # a template from the repository: all of them within CHECK_SECONDS
+        if not worker.available():
+            survey.compiled.allowance = sandbox.Allowance(wall=wall)
             return survey.run(sessions, self.lengths)
 
         def bounded() -> list[Finding]:
             sandbox.use_timers()
-            survey.compiled.allowance = sandbox.Allowance()
+            survey.compiled.allowance = sandbox.Allowance(wall=wall)
             return survey.run(sessions, self.lengths)
 
-        try:
-            return worker.run(bounded)
+        try:  # a render that outlives the wall-clock deadline is killed with its worker
+            return worker.run(bounded, seconds=max(0.0, wall - monotonic()) + _KILL_MARGIN)
         except worker.WorkerStopped as exc:
             stopped = ReminderError(survey.compiled.path, 1, f"rendering this template was stopped: {exc}")
             return [template_error(survey.channel, stopped)]

@@ -57,6 +57,7 @@ class ChannelSurvey:
         self.renders: dict[Key, Render] = {}
         self.errors: dict[tuple[Any, int, str], Finding] = {}
         self.stopped = False
+        self.stopped_at: tuple[tuple[Any, int, str], str] | None = None  # (error, session)
 
     def run(self, sessions: list[Entry[Session]], lengths: bool = True) -> list[Finding]:
         """Errors, and with ``lengths`` the SMS that are too long (the email has no length)."""
@@ -273,14 +274,19 @@ class ChannelSurvey:
     def _report(self, error: ReminderError, session: str, location_id: str) -> None:
         """Report ``error``, found rendering a real (session, location); a breach of the bounds
         stops the template: nothing more is rendered with it."""
-        self.stopped = self.stopped or error.stops
         key = (error.path, error.line, error.problem)
+        if error.stops and not self.stopped:
+            self.stopped_at = (key, session)
+        self.stopped = self.stopped or error.stops
         if key in self.errors or len(self.errors) >= MAX_ERRORS_PER_TEMPLATE:
             return
         context = f"found rendering session '{session}' at location '{location_id}'"
         self.errors[key] = template_error(self.channel, error, context)
 
     def _found(self, overlong: Overlong, sessions: list[Entry[Session]]) -> list[Finding]:
+        if self.stopped_at is not None and self.stopped_at[0] in self.errors:
+            key, session = self.stopped_at
+            self.errors[key] = _unchecked(self.errors[key], session, [entry.name for entry in sessions])
         found = list(self.errors.values())
         if overlong:
             entries = {entry.name: entry for entry in sessions}
@@ -289,3 +295,21 @@ class ChannelSurvey:
                 variables = partial(self.samples.variables, entry)
                 found.append(sms_too_long(entry, places, variables, self.compiled.path, self.max_segments))
         return found
+
+
+UNCHECKED_SHOWN = 10  # session names a stopped template's error lists
+
+
+def _unchecked(error: Finding, session: str, names: list[str]) -> Finding:
+    """``error``, which stopped the template while rendering ``session``, naming the sessions
+    whose reminders were therefore not checked (that one and those after it)."""
+    at = names.index(session) if session in names else len(names)
+    left = names[at:]
+    if not left:
+        return error
+    shown = ", ".join(left[:UNCHECKED_SHOWN]) + (
+        f" and {len(left) - UNCHECKED_SHOWN} more" if len(left) > UNCHECKED_SHOWN else ""
+    )
+    count = f"{len(left)} session{'' if len(left) == 1 else 's'}"
+    note = f"not checked with this template: {count} ({shown})"
+    return error._replace(hint=f"{error.hint}; {note}" if error.hint else note)

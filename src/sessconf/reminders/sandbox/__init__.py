@@ -26,7 +26,14 @@ The budget and the cap are estimates; the deadline, and the memory limit of the 
 """
 
 from sessconf.reminders.sandbox.budget import COST_UNIT, OPERATION_BUDGET, BoundsError
-from sessconf.reminders.sandbox.deadline import RENDER_SECONDS, TEMPLATE_SECONDS, Allowance, use_timers
+from sessconf.reminders.sandbox.deadline import (
+    CHECK_SECONDS,
+    OUT_OF_TIME,
+    RENDER_SECONDS,
+    TEMPLATE_SECONDS,
+    Allowance,
+    use_timers,
+)
 from sessconf.reminders.sandbox.environment import (
     MAX_SOURCE,
     ReminderEnvironment,
@@ -38,10 +45,12 @@ from sessconf.reminders.sandbox.rendering import OUTPUT_CAP, failure, render_par
 from sessconf.reminders.sandbox.sizes import VALUE_CAP, weigh
 
 __all__ = [
+    "CHECK_SECONDS",
     "COST_UNIT",
     "MAX_SOURCE",
     "OPERATION_BUDGET",
     "OUTPUT_CAP",
+    "OUT_OF_TIME",
     "RENDER_SECONDS",
     "TEMPLATE_SECONDS",
     "VALUE_CAP",

@@ -18,6 +18,14 @@ from sessconf.reminders.sandbox.budget import ACTIVE, BoundsError, Budget
 
 RENDER_SECONDS = 1.0
 TEMPLATE_SECONDS = 5.0
+CHECK_SECONDS = 10.0
+"""Wall-clock seconds that lint's reminder check takes at most, all templates and sessions
+together (on a loaded machine CPU time, which the other bounds count, runs slower than the clock)."""
+
+OUT_OF_TIME = (
+    f"lint checks the reminders of all sessions within {CHECK_SECONDS:g} s (wall-clock), and the time "
+    "ran out: this template is too slow for so many reminders"
+)
 
 _SLOW = (
     f"the template takes more than {RENDER_SECONDS:g} s to render "
@@ -34,21 +42,25 @@ class Allowance:
     checked at each operation charged.
     """
 
-    __slots__ = ("_span", "_started", "left", "seconds")
+    __slots__ = ("_span", "_started", "left", "seconds", "wall")
 
-    def __init__(self, seconds: float = TEMPLATE_SECONDS) -> None:
+    def __init__(self, seconds: float = TEMPLATE_SECONDS, *, wall: float = math.inf) -> None:
         self.seconds = seconds
         self.left = seconds
+        self.wall = wall  # a wall-clock deadline (``time.monotonic()``) for every render, or inf
         self._started = 0.0
         self._span = 0.0
 
     def begin(self, budget: Budget) -> None:
         """Start a render: set its deadline (``time.monotonic()``); raises :class:`BoundsError`
-        when the allowance is spent."""
+        when the allowance is spent, or the wall-clock deadline passed."""
         spent = (
             f"rendering this template for every session takes more than {self.seconds:g} s in all "
             "(too slow for so many reminders)"
         )
+        now = monotonic()
+        if now >= self.wall:
+            raise BoundsError(OUT_OF_TIME)
         if self.left <= 0:
             raise BoundsError(spent)
         span = min(RENDER_SECONDS, self.left)
@@ -57,8 +69,10 @@ class Allowance:
             self._span = span
             signal.setitimer(signal.ITIMER_PROF, span)
             return
-        self._started = monotonic()
-        budget.deadline = self._started + span
+        self._started = now
+        budget.deadline = min(now + span, self.wall)
+        if budget.deadline < now + span:
+            budget.slow = OUT_OF_TIME
 
     def end(self) -> None:
         if _TIMERS:

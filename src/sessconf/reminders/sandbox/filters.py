@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from functools import update_wrapper, wraps
 from typing import Any, cast
 
+from jinja2 import pass_environment
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from jinja2.tests import TESTS as DEFAULT_TESTS
 from jinja2.utils import Cycler, Joiner, Namespace
@@ -154,9 +155,53 @@ REMINDER_FILTERS: dict[str, Callable[..., str]] = {
 }
 
 
+@pass_environment
+def _wordwrap(
+    environment: Any,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    """Jinja2's ``wordwrap``, charged for the work it does, line by line.
+
+    ``textwrap`` breaks a long word by slicing off one line at a time and copying the rest: a word
+    of n characters costs n²/(2·width) characters copied, so ``('x'*20000)|wordwrap(1)`` copies
+    2·10⁸ characters in one call that its size alone would charge 80 operations. Each line is
+    charged that cost before it is wrapped, so the operation budget refuses it and the deadline is
+    checked between lines.
+    """
+    import textwrap
+
+    if not isinstance(width, int) or width < 1:
+        raise BoundsError("wordwrap: the width must be a whole number of at least 1")
+    if wrapstring is None:
+        wrapstring = environment.newline_sequence
+    lines = []
+    for line in str(s).splitlines():
+        longest = max((len(word) for word in line.split()), default=0)
+        work = len(line) + (longest * longest // (2 * width) if break_long_words else 0)
+        charge(1 + work // COST_UNIT)
+        lines.append(
+            wrapstring.join(
+                textwrap.wrap(
+                    line,
+                    width=width,
+                    expand_tabs=False,
+                    replace_whitespace=False,
+                    break_long_words=break_long_words,
+                    break_on_hyphens=break_on_hyphens,
+                )
+            )
+        )
+    return wrapstring.join(lines)
+
+
 def filters() -> dict[str, Callable[..., Any]]:
     """Every filter a reminder template can use."""
     kept = {name: fn for name, fn in DEFAULT_FILTERS.items() if name not in _REMOVED_FILTERS}
+    kept["wordwrap"] = _wordwrap
     found = {name: _bounded_filter(name, fn) for name, fn in kept.items()}
     found.update(REMINDER_FILTERS)
     return found
