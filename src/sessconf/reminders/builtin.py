@@ -15,7 +15,7 @@ template error (SC401) in a built-in template when:
   (every field at its longest, made of the characters that HTML escaping lengthens most) far
   below the sandbox's output cap.
 
-``tests/test_reminders_lint.py`` renders the built-in templates of both locales with each time
+``tests/lint/checks/test_reminders.py`` renders the built-in templates of both locales with each time
 zone and with the longest fields, to hold this true. Lint then renders a built-in template only to
 count SMS segments (SC402), and not at all when that rule is off.
 

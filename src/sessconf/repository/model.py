@@ -123,7 +123,7 @@ class Entry(Generic[M]):
         inherits = self.inherits
         if inherits is not None and sub and sub[0] in inherits.fields:
             return inherits.preset.where(sub)
-        return self.path, self._positions().value((*self.prefix, *self._written(sub)))
+        return self.path, self._positions().value((*self.prefix, *self._written(tuple(sub))))
 
     def at(self, code: Code, sub: KeyPath, message: str, hint: str | None = None) -> Diagnostic:
         """A diagnostic of ``code`` at the value ``sub``, where it is written: in ``presets.yaml``
@@ -131,7 +131,9 @@ class Entry(Generic[M]):
         inherits = self.inherits
         if inherits is not None and sub and sub[0] in inherits.fields:
             return replace(code.at(*inherits.preset.where(sub), message, hint), inherited_by=(self.name,))
-        return code.at(self.path, self._positions().value((*self.prefix, *self._written(sub))), message, hint)
+        return code.at(
+            self.path, self._positions().value((*self.prefix, *self._written(tuple(sub)))), message, hint
+        )
 
     def source_map_or_read(self) -> SourceMap:
         """The positions of this entity's file (read again when they were not kept)."""

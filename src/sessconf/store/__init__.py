@@ -154,7 +154,7 @@ class Store:
 
         with self.db.read() as conn:
             status = schema_status(conn)
-            check_readable(status, self.display, older=older)
+            check_readable(status, self.display, older=older, conn=conn)
             version, last = config_state(conn) if status.exists else (None, None)
         return Snapshot(status, store=self.display, config_version=version, last_apply=last)
 

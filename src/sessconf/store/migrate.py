@@ -326,6 +326,10 @@ def _pg_constraints() -> dict[str, str]:
 
 def _reinstall_rules(conn: Connection) -> None:
     rules.install(conn)
+    # Writes made while the change counter's triggers were gone did not move it: move it now, so
+    # that no plan or apply made before takes the store for unchanged (they read the rows again).
+    state = tables.config_state
+    conn.execute(update(state).values(config_version=state.c.config_version + 1))
     if conn.dialect.name == "sqlite":
         return
     present = {
