@@ -409,10 +409,12 @@ class _Query:
     def secrets(self) -> set[str]:
         if self.secret_key is None:
             return set()
-        # the pieces a driver may echo ('invalid connection option "..."'), when long enough to
-        # be told apart from ordinary words
-        pieces = (piece for piece in re.split(r"[&=]", self.secret_text) if len(piece) >= PIECE)
-        return {self.secret_text, *pieces}
+        # the pieces a driver may echo ('invalid connection option "..."', 'missing "=" after
+        # "..."'): libpq splits what it is given at '&', '=' and, decoded, at white space ('0000+'
+        # is echoed as "0000"); when long enough to be told apart from ordinary words
+        raw = self.secret_text
+        pieces = {*re.split(r"[&=]", raw), *re.split(r"[&=\s]+", unquote_plus(raw))}
+        return {raw, *(piece for piece in pieces if len(piece) >= PIECE)}
 
     def display(self, url: URL) -> str:
         shown = url.set(query={}).update_query_pairs(self.before).render_as_string(hide_password=True)
