@@ -38,8 +38,8 @@ NEW += ["--color", "#123456", "--duration", "30"]
         ("billing_items.yaml", "billing_items.yaml"),
         ("pyproject.toml", "pyproject.toml"),
         ("sessions", "a folder"),
-        ("/dev/full", "a device"),
-        ("/dev/null", "a device"),
+        ("/dev/full", "a character device"),
+        ("/dev/null", "a character device"),
         ("missing/plan.json", "does not exist"),
         ("", "empty string"),
         (" ", "empty string"),
@@ -72,7 +72,7 @@ def test_diff_out_beside_the_repository_files(write_repo: Callable[..., Path]) -
 
 @pytest.mark.parametrize("device", ["/dev/full", "/dev/null"])
 def test_write_atomic_never_replaces_a_device(device: str) -> None:
-    with pytest.raises(SessconfError, match="a device, not a regular file"):
+    with pytest.raises(SessconfError, match="a character device, not a regular file"):
         write_atomic(Path(device), b"{}")
     assert stat.S_ISCHR(os.stat(device).st_mode)
 

@@ -301,8 +301,8 @@ def make_entry(path: Path, kind: str) -> None:
 
 ENTRIES = {
     "folder": "is a folder",
-    "fifo": "is a FIFO (named pipe)",
-    "link to /dev/zero": "is a device",
+    "fifo": "is a FIFO (a named pipe)",
+    "link to /dev/zero": "is a character device",
     "link loop": "is a symbolic link loop",
     "broken link": "is a broken symbolic link",
     "socket": "is a socket",

@@ -509,3 +509,10 @@ def test_no_piece_of_a_password_reaches_a_plan_or_the_saved_plan(
     assert "unexpected error" not in done.text
     leaked = sorted(piece for piece in secret if piece in done.text)
     assert not leaked, f"{leaked} of the password in:\n{done.text}"
+
+
+def test_a_piece_of_a_split_password_is_scrubbed_as_the_driver_echoes_it() -> None:
+    """``?password=&0000+=0`` is split by the driver into options; libpq names one of them,
+    decoded and trimmed (found by the property above)."""
+    url = StoreUrl("postgresql://u@127.0.0.1:1/db?password=&0000+=0", Source.FLAG)
+    assert url.scrub('invalid connection option "0000"') == 'invalid connection option "***"'

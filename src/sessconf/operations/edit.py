@@ -31,6 +31,7 @@ from sessconf.codes.files import (
 )
 from sessconf.diagnostics import Diagnostic, Severity, did_you_mean, sort_diagnostics
 from sessconf.errors import RefusedError, SessconfError, UsageError
+from sessconf.filekinds import kind_of
 from sessconf.model import name_problem
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, TEMPLATES_DIR
 from sessconf.yaml.positions import SourceMap
@@ -85,7 +86,7 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool
         raise SessconfError(f"cannot write {path}: {exc.strerror or exc}") from None
     else:
         if not stat.S_ISREG(info.st_mode):  # replacing /dev/full or a FIFO would remove it (as root)
-            raise SessconfError(f"cannot write {path}: it is {file_kind(info.st_mode)}, not a regular file")
+            raise SessconfError(f"cannot write {path}: it is {kind_of(info.st_mode)}, not a regular file")
         mode = stat.S_IMODE(info.st_mode)
     if exclusive and mode is not None:
         raise RefusedError(f"{path} already exists")
@@ -114,19 +115,6 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool
         raise SessconfError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def file_kind(mode: int) -> str:
-    """What a file that is not a regular one is, as a phrase (``a folder``, ``a device``)."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
-
-
 # Files of the config repository that an output file (a saved plan, schemas) must never replace,
 # and folders it must never write into (the loader reads every file there).
 _REPOSITORY_FILES = (LOCATIONS_FILE, BILLING_FILE, "presets.yaml", "pyproject.toml")
@@ -149,7 +137,7 @@ def check_output_file(out: Path, root: Path, option: str = "--out") -> None:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a loop of links"
         raise UsageError(f"{option}: cannot use {out}: {reason}") from None
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{option}: {out} is {file_kind(info.st_mode)}, not a regular file")
+        raise UsageError(f"{option}: {out} is {kind_of(info.st_mode)}, not a regular file")
     repo = root.resolve()
     for candidate in {target, target.resolve()}:
         inside = _repository_part(candidate, repo)

@@ -32,6 +32,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sessconf.filekinds import kind_of
+
 if TYPE_CHECKING:
     from sessconf.settings import Settings
 
@@ -68,7 +70,7 @@ def has_override(root: Path, channel: Channel) -> bool:
 
 
 def entry_problem(path: Path, within: Path | None = None) -> str | None:
-    """Why the entry at ``path`` is not a regular file ("a folder", "a FIFO (named pipe)", ...), or
+    """Why the entry at ``path`` is not a regular file ("a folder", "a FIFO (a named pipe)", ...), or
     None when it is one. Links are followed, within the folder ``within`` when given (a template
     linked to a file elsewhere, such as a CI secret, would show it in lint's messages). Raises
     ``FileNotFoundError`` when there is no entry."""
@@ -85,15 +87,7 @@ def entry_problem(path: Path, within: Path | None = None) -> str | None:
         if within is not None and os.path.islink(path) and not _inside(path, within):
             return "a symbolic link to a file outside the repository"
         return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+    return kind_of(mode)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sessconf.codes.files import FILE_TOO_LARGE, UNREADABLE_FILE
 from sessconf.diagnostics import Diagnostic
+from sessconf.filekinds import kind_of
 
 _CHUNK = 65536
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
@@ -103,21 +104,6 @@ def _check_regular(fd: int, path: Path | str) -> None:
     if stat.S_ISDIR(mode):
         raise ReadError(Failure.FOLDER, f"is {link}a folder, not a file")
     raise ReadError(Failure.NOT_A_FILE, f"is {link}{kind_of(mode)}, not a file")
-
-
-def kind_of(mode: int) -> str:
-    """What a file of this ``st_mode`` is, as a noun phrase."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (a named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _open_error(path: Path | str, exc: OSError) -> ReadError:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from sessconf.errors import SessconfError, StoreError, UsageError
+from sessconf.filekinds import kind_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -370,27 +371,13 @@ def check_sqlite_file(path: Path) -> None:
             return  # SQLite's own open reports it, with the store's name
         raise StoreError(f"cannot use the SQLite store path {shown}: {exc.strerror}", hint) from None
     if not stat.S_ISREG(info.st_mode):
-        kind = _file_kind(info.st_mode)
+        kind = kind_of(info.st_mode)
         raise StoreError(f"the SQLite store path {shown} is {kind}, not a database file", hint)
     if not os.access(path, os.R_OK):  # SQLite would only say "unable to open database file"
         raise StoreError(
             f"cannot read the SQLite store {shown}: permission denied",
             "make the file readable (and writable, to apply) by the user that runs sessconf",
         )
-
-
-def _file_kind(mode: int) -> str:
-    import stat
-
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 def _is_secret_key(key: str) -> bool:
@@ -422,10 +409,12 @@ class _Query:
     def secrets(self) -> set[str]:
         if self.secret_key is None:
             return set()
-        # the pieces a driver may echo ('invalid connection option "..."'), when long enough to
-        # be told apart from ordinary words
-        pieces = (piece for piece in re.split(r"[&=]", self.secret_text) if len(piece) >= PIECE)
-        return {self.secret_text, *pieces}
+        # the pieces a driver may echo ('invalid connection option "..."', 'missing "=" after
+        # "..."'): libpq splits what it is given at '&', '=' and, decoded, at white space ('0000+'
+        # is echoed as "0000"); when long enough to be told apart from ordinary words
+        raw = self.secret_text
+        pieces = {*re.split(r"[&=]", raw), *re.split(r"[&=\s]+", unquote_plus(raw))}
+        return {raw, *(piece for piece in pieces if len(piece) >= PIECE)}
 
     def display(self, url: URL) -> str:
         shown = url.set(query={}).update_query_pairs(self.before).render_as_string(hide_password=True)
