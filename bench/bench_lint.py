@@ -30,6 +30,16 @@ are medians (and best-of-N) and the ratio lint / baseline is taken in the same r
 is shared and noisy, so absolute times mean little, the ratio much more. CPU time (user + system,
 summed over the process tree) is shown too: ``sessconf lint`` forks a worker and uses two cores.
 
+With ``--cache`` it prints instead the rows of issue 11, each with its target, every ratio taken
+in one run (``--reference`` adds the same rows for the other executable, side by side):
+
+- the example clinic (copied from this repository): cold lint (an empty cache) and warm lint (the
+  cache of the previous run) against ``yamllint`` on the same files (the ``bench`` extra);
+- 10,000 sessions: warm lint with nothing changed, with one session file changed before each run
+  (two contents in turn), and cold lint with ``--no-cache``, on two cores and on one (``taskset``),
+  against the baseline loop on as many cores;
+- 100,000 sessions: the peak memory of cold lint against the baseline loop's.
+
 Memory is measured in separate, untimed runs (sampling would disturb the timings). ``sessconf
 lint`` forks a worker for large repositories, so a single process's peak tells only part of it:
 
@@ -448,6 +458,236 @@ def measure(
     return [results[size] for size in sizes]
 
 
+# -- the rows of issue 11: the cache, a fast start, memory ---------------------------------------
+
+# (row, target): each ratio is timed against its own yardstick in the same rounds.
+CACHE_TARGETS = {
+    "clinic-cold": 1.0,
+    "clinic-warm": 0.5,
+    "warm-10k": 0.15,
+    "one-changed-10k": 0.35,
+    "cold-10k": 0.7,
+    "memory-100k": 3.0,
+}
+CACHE_LABELS = {
+    "clinic-cold": "example clinic, cold lint / yamllint",
+    "clinic-warm": "example clinic, warm lint (cache) / yamllint",
+    "warm-10k": "10k, warm lint, nothing changed / reference loop",
+    "one-changed-10k": "10k, one session file changed / reference loop",
+    "cold-10k": "10k, cold lint --no-cache / reference loop (2 cores)",
+    "cold-10k-1cpu": "10k, cold lint --no-cache / reference loop (1 core)",
+    "memory-100k": "100k, lint peak memory / reference loop peak",
+}
+
+
+def example_clinic(root: Path = CORPORA) -> Path:
+    """A copy of the example clinic of this repository (its sessions, catalogues and settings)."""
+    source = HERE.parent
+    target = root / "clinic"
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "sessions").mkdir(parents=True)
+    for path in sorted((source / "sessions").glob("*.yaml")):
+        shutil.copy(path, target / "sessions" / path.name)
+    for name in ("locations.yaml", "billing_items.yaml"):
+        shutil.copy(source / name, target / name)
+    settings = (source / "pyproject.toml").read_text().split("[tool.sessconf]", 1)[1].split("\n[", 1)[0]
+    (target / "pyproject.toml").write_text("[tool.sessconf]" + settings)
+    return target
+
+
+def _tool(name: str) -> str:
+    found = Path(sys.executable).parent / name
+    if found.exists():
+        return str(found)
+    which = shutil.which(name)
+    if which is None:
+        raise SystemExit(f"{name} is not installed: .venv/bin/pip install -e '.[bench]'")
+    return which
+
+
+def _timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    status = subprocess.run(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ).returncode
+    seconds = time.perf_counter() - start
+    if status not in ok:
+        raise SystemExit(f"{' '.join(cmd)} exited with {status}")
+    return seconds
+
+
+def _one_core(cmd: list[str]) -> list[str]:
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", "0", *cmd] if taskset else cmd
+
+
+class _Toggle:
+    """One session file of a corpus, written with one of two clean contents in turn."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self.path = sorted((corpus_dir / "sessions").glob("*.yaml"))[
+            len(list((corpus_dir / "sessions").glob("*.yaml"))) // 2
+        ]
+        self.original = self.path.read_bytes()
+        self.turn = 0
+
+    def then(self, run: Callable[[], float]) -> float:
+        """``run()`` after changing the file."""
+        self()
+        return run()
+
+    def __call__(self) -> None:
+        self.turn += 1
+        text = (
+            self.original
+            if self.turn % 2
+            else self.original.replace(b"\ndescription: ", b"\ndescription: X ", 1)
+        )
+        self.path.write_bytes(text)
+
+    def restore(self) -> None:
+        self.path.write_bytes(self.original)
+
+
+def measure_cache(
+    repeat: int, seed: int, env: dict[str, str], log: Callable[[str], None], reference: Path | None, big: int
+) -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
+    """The issue 11 rows: seconds per candidate (in rounds), and peak memory (MB) per candidate."""
+    sessconf, yamllint = _tool("sessconf"), _tool("yamllint")
+    clinic = example_clinic()
+    small = ensure_corpus(TARGET_SIZE, seed)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-cache-", dir=CORPORA))
+    caches = {name: scratch / name for name in ("clinic", "small", "changed", "ref-clinic", "ref-small")}
+
+    def cache_env(name: str) -> dict[str, str]:
+        return {**env, "SESSCONF_CACHE_DIR": str(caches[name])}
+
+    def cold_cache(name: str) -> dict[str, str]:
+        shutil.rmtree(caches[name], ignore_errors=True)
+        return cache_env(name)
+
+    yaml_files = ["sessions", "locations.yaml", "billing_items.yaml"]
+    baseline = [sys.executable, "-c", BASELINE_CODE, str(small / "sessions")]
+    # The row with one file changed has a copy of its own: the others find nothing changed.
+    changing = scratch / "changing"
+    shutil.copytree(small, changing)
+    toggle = _Toggle(changing)
+    runs: dict[str, Callable[[], float]] = {
+        "yamllint": lambda: _timed([yamllint, *yaml_files], env, clinic, ok=(0, 1)),
+        "clinic-cold": lambda: _timed([sessconf, "lint", "--dir", str(clinic)], cold_cache("clinic")),
+        "clinic-warm": lambda: _timed([sessconf, "lint", "--dir", str(clinic)], cache_env("clinic")),
+        "baseline": lambda: _timed(baseline, env),
+        "baseline-1cpu": lambda: _timed(_one_core(baseline), env),
+        "warm-10k": lambda: _timed([sessconf, "lint", "--dir", str(small)], cache_env("small")),
+        "one-changed-10k": lambda: toggle.then(
+            lambda: _timed([sessconf, "lint", "--dir", str(changing)], cache_env("changed"))
+        ),
+        "cold-10k": lambda: _timed([sessconf, "lint", "--no-cache", "--dir", str(small)], env),
+        "cold-10k-1cpu": lambda: _timed(
+            _one_core([sessconf, "lint", "--no-cache", "--dir", str(small)]), env
+        ),
+    }
+    if reference is not None:
+        ref = str(reference)
+        runs.update(
+            {
+                "ref:clinic-cold": lambda: _timed(
+                    [ref, "lint", "--dir", str(clinic)], cold_cache("ref-clinic")
+                ),
+                "ref:clinic-warm": lambda: _timed(
+                    [ref, "lint", "--dir", str(clinic)], cache_env("ref-clinic")
+                ),
+                "ref:warm-10k": lambda: _timed([ref, "lint", "--dir", str(small)], cache_env("ref-small")),
+                "ref:one-changed-10k": lambda: toggle.then(
+                    lambda: _timed([ref, "lint", "--dir", str(changing)], cache_env("ref-small"))
+                ),
+                "ref:cold-10k": lambda: _timed([ref, "lint", "--dir", str(small)], env),
+                "ref:cold-10k-1cpu": lambda: _timed(_one_core([ref, "lint", "--dir", str(small)]), env),
+            }
+        )
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    try:
+        for first in runs.values():  # warm-up: page cache, bytecode, and the caches to be warm
+            first()
+        for round_ in range(repeat):
+            order = list(runs)[round_ % len(runs) :] + list(runs)[: round_ % len(runs)]
+            for name in order if round_ % 2 == 0 else order[::-1]:
+                if "10k" in name or name.startswith("baseline"):
+                    warm(changing if "one-changed" in name else small)
+                seconds[name].append(runs[name]())
+            log(f"round {round_ + 1}/{repeat}: " + ", ".join(f"{n} {seconds[n][-1]:.3f}" for n in runs))
+    finally:
+        toggle.restore()
+    memory: dict[str, dict[str, float]] = {}
+    if big:
+        large = ensure_corpus(big, seed)
+        warm(large)
+        candidates = {
+            "baseline": [sys.executable, "-c", BASELINE_CODE, str(large / "sessions")],
+            "lint": [sessconf, "lint", "--no-cache", "--dir", str(large)],
+        }
+        if reference is not None:
+            candidates["ref"] = [str(reference), "lint", "--dir", str(large)]
+        for name, cmd in candidates.items():
+            sampled, tree = run_sampled(cmd, env)
+            check(name, sampled)
+            memory[name] = {"max_rss_mb": sampled.max_rss_mb, "tree_pss_mb": tree.pss_mb}
+            log(f"memory at {big:,}, {name}: PSS {tree.pss_mb:.0f} MB, largest {sampled.max_rss_mb:.0f} MB")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return seconds, memory
+
+
+def report_cache(
+    seconds: dict[str, list[float]], memory: dict[str, dict[str, float]], big: int
+) -> tuple[str, bool]:
+    med = {name: statistics.median(values) for name, values in seconds.items()}
+    yardstick = {
+        "clinic-cold": "yamllint",
+        "clinic-warm": "yamllint",
+        "warm-10k": "baseline",
+        "one-changed-10k": "baseline",
+        "cold-10k": "baseline",
+        "cold-10k-1cpu": "baseline-1cpu",
+    }
+    has_ref = any(name.startswith("ref:") for name in seconds)
+    head = "| row | this code | target |" + (" reference (before) |" if has_ref else "")
+    lines = [head, "| --- | ---: | ---: |" + (" ---: |" if has_ref else "")]
+    ok = True
+    for row, against in yardstick.items():
+        ratio = med[row] / med[against]
+        target = CACHE_TARGETS.get(row)
+        if row == "cold-10k-1cpu" and has_ref:
+            target_text = f"≤ {med['ref:' + row] / med[against]:.2f}× (before)"
+            passed = ratio <= med["ref:" + row] / med[against] * 1.05
+        elif target is None:
+            target_text, passed = "", True
+        else:
+            target_text, passed = f"≤ {target:.2f}×", ratio <= target
+        ok &= passed
+        cell = f"{ratio:.2f}× ({med[row]:.3f} s / {med[against]:.3f} s) {'PASS' if passed else 'FAIL'}"
+        ref = ""
+        if has_ref:
+            ref = f" {med['ref:' + row] / med[against]:.2f}× ({med['ref:' + row]:.3f} s) |"
+        lines.append(f"| {CACHE_LABELS[row]} | {cell} | {target_text} |{ref}")
+    if memory:
+        base = max(memory["baseline"].values())
+        peak = max(memory["lint"].values())
+        ratio = peak / base
+        passed = ratio <= CACHE_TARGETS["memory-100k"]
+        ok &= passed
+        ref = ""
+        if "ref" in memory:
+            ref_peak = max(memory["ref"].values())
+            ref = f" {ref_peak / base:.2f}× ({ref_peak:.0f} MB) |"
+        label = CACHE_LABELS["memory-100k"].replace("100k", f"{big // 1000}k")
+        lines.append(
+            f"| {label} | {ratio:.2f}× ({peak:.0f} MB / {base:.0f} MB) {'PASS' if passed else 'FAIL'} "
+            f"| ≤ {CACHE_TARGETS['memory-100k']:.2f}× |{ref}"
+        )
+    return "\n".join(lines), ok
+
+
 # -- reporting ---------------------------------------------------------------------------------
 
 
@@ -585,6 +825,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also time this other sessconf executable on both corpora (before/after figures)",
     )
     parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="time the rows of issue 11 (cache, fast start, memory) instead, each with its target",
+    )
+    parser.add_argument(
+        "--big", type=int, default=100_000, help="sessions of the memory row with --cache (0: none)"
+    )
+    parser.add_argument(
         "--presets",
         action="store_true",
         help="also time lint of sessions that extend presets against the same sessions written out",
@@ -607,6 +855,17 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if args.cache:
+        log(f"{cpus} CPUs, Python {sys.version.split()[0]}, {args.repeat} rounds, issue 11 rows")
+        env = bench_env(args.bytecode_cache)
+        seconds, memory = measure_cache(args.repeat, args.seed, env, log, args.reference, args.big)
+        table, passed = report_cache(seconds, memory, args.big)
+        print(table)
+        RESULTS.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        record = {"cpus": cpus, "repeat": args.repeat, "seconds": seconds, "memory": memory, "pass": passed}
+        (RESULTS / f"cache-{stamp}.json").write_text(json.dumps(record, indent=2) + "\n")
+        return 0 if passed else 1
     log(f"{cpus} CPUs, Python {sys.version.split()[0]}, {args.repeat} rounds, sizes {sizes}")
     results = measure(
         sizes, args.repeat, args.seed, bench_env(args.bytecode_cache), log, args.reference, args.presets

@@ -221,6 +221,22 @@ def test_the_sessconf_workflow_lints_plans_and_applies() -> None:
     assert step["env"] == {"SESSCONF_STORE": "${{ secrets.SESSCONF_STORE }}"}
 
 
+def test_the_check_job_restores_and_saves_the_lint_cache() -> None:
+    """actions/cache restores ``.sessconf_cache`` before lint (saving it when the job ends), keyed
+    by every configuration file, with a prefix to fall back on; the apply job has none."""
+    workflow = load_yaml(ROOT / ".github" / "workflows" / "sessconf.yml")
+    check, apply = workflow["jobs"]["check"], workflow["jobs"]["apply"]
+    uses = [s.get("uses", "") for s in check["steps"]]
+    (index,) = [i for i, ref in enumerate(uses) if ref.startswith("actions/cache@")]
+    assert index < uses.index("./")  # before lint
+    cache = check["steps"][index]["with"]
+    assert cache["path"] == ".sessconf_cache"
+    for name in (*CONFIG_PATHS, "presets.yaml"):
+        assert f"'{name}'" in cache["key"], name
+    assert cache["key"].startswith(cache["restore-keys"])
+    assert not any(s.get("uses", "").startswith("actions/cache@") for s in apply["steps"])
+
+
 def test_the_pull_request_job_uploads_the_preview_and_links_it_from_the_comment() -> None:
     workflow = load_yaml(ROOT / ".github" / "workflows" / "sessconf.yml")
     steps = workflow["jobs"]["check"]["steps"]

@@ -12,6 +12,7 @@ import re
 import unicodedata
 import zoneinfo
 from decimal import Decimal
+from sys import intern
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sessconf import limits
+from sessconf import limits, values
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 NAME_MAX = limits.NAME_MAX  # the bounds are declared in sessconf.limits
@@ -308,3 +309,49 @@ class BillingItem(_Model):
 
 
 KINDS: dict[str, type[_Model]] = {"session": Session, "location": Location, "billing_item": BillingItem}
+
+
+def session_values(model: Session) -> values.Session:
+    """A validated (or partial) session as the plain value the rest of sessconf sees. The ids it
+    names (discipline, colour, locations, billing items) are interned: thousands of sessions
+    repeat a few of them, which then cost one string each (and one in each batch a worker sends)."""
+    d = model.__dict__
+    return values.Session(
+        d["name"],
+        d["description"],
+        intern(d["discipline"]),
+        [intern(location) for location in d["locations"]],
+        intern(d["color"]),
+        d["duration"],
+        [values.BillingLine(intern(line.item), line.quantity) for line in d["billing_items"]],
+        d["archived"],
+        d["previous_names"],
+        d["max_attendees"],
+        d["online_booking"],
+        d["buffer_before"],
+        d["buffer_after"],
+        d["telehealth"],
+    )
+
+
+def location_values(model: Location) -> values.Location:
+    d = model.__dict__
+    return values.Location(
+        d["name"], d["timezone"], d["disciplines"], d["address"], d["archived"], d["previous_names"]
+    )
+
+
+def billing_item_values(model: BillingItem) -> values.BillingItem:
+    d = model.__dict__
+    return values.BillingItem(d["name"], d["kind"], d["price"], d["archived"], d["previous_names"])
+
+
+def as_values(model: BaseModel) -> values.Value:
+    """A validated (or partial) entity as its plain value (``sessconf.values``)."""
+    if isinstance(model, Session):
+        return session_values(model)
+    if isinstance(model, Location):
+        return location_values(model)
+    if isinstance(model, BillingItem):
+        return billing_item_values(model)
+    raise TypeError(f"not an entity: {type(model).__name__}")

@@ -95,8 +95,6 @@ def summary(repo: Repository) -> tuple[object, ...]:
             name,
             entry.path,
             entry.model,
-            entry.model.model_fields_set,
-            [line.model_fields_set for line in entry.model.billing_items],
         )
         for name, entry in repo.sessions.items()
     ]

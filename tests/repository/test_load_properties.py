@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from sessconf.diagnostics import Diagnostic, Severity
 from sessconf.lint.engine import lint
-from sessconf.model import Session
+from sessconf.model import Session, session_values
 from sessconf.yaml.read import parse_yaml
 from tests.conftest import TESTS
 
@@ -263,4 +263,4 @@ def test_a_valid_session_round_trips(data: dict[str, Any], flow: bool, unicode: 
     with repository({f"sessions/{data['name']}.yaml": raw, "pyproject.toml": pyproject}) as root:
         result = lint(root, jobs=1)
         assert result.diagnostics == []
-        assert result.repository.sessions[data["name"]].model == Session.model_validate(data)
+        assert result.repository.sessions[data["name"]].model == session_values(Session.model_validate(data))

@@ -10,6 +10,7 @@ import pytest
 from click.testing import Result
 
 from sessconf.diagnostics import Diagnostic
+from sessconf.repository.files import ReadError
 from sessconf.repository.pyproject import load_settings
 from sessconf.settings import Settings
 from sessconf.speed import gc as speed_gc
@@ -24,9 +25,11 @@ def test_the_console_script_holds_the_collector_until_lint_has_loaded(
     assert gc.isenabled()
     seen: list[bool] = []
 
-    def load_settings_spy(root: Path) -> tuple[Settings, list[Diagnostic]]:
+    def load_settings_spy(
+        root: Path, read: bytes | ReadError | None = None
+    ) -> tuple[Settings, list[Diagnostic]]:
         seen.append(gc.isenabled())
-        return load_settings(root)
+        return load_settings(root, read)
 
     monkeypatch.setattr("sessconf.repository.load.load_settings", load_settings_spy)
     monkeypatch.setattr(speed_gc, "_console", False)

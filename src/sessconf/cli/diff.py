@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sessconf.cli.options import (
+    cache_option,
     dir_option,
     format_option,
     open_store,
@@ -32,7 +33,10 @@ from sessconf.cli.options import (
     is_flag=True,
     help="Exit 2 when there are changes (then usage errors exit 1, as in Terraform).",
 )
-def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, detailed_exitcode: bool) -> int:
+@cache_option
+def command(
+    root: Path, store_flag: str | None, fmt: str, out: Path | None, detailed_exitcode: bool, no_cache: bool
+) -> int:
     """Compare the repository with the store and show the plan.
 
     Lints first: with lint errors no plan is computed. The store is only read; one that does not
@@ -47,7 +51,7 @@ def command(root: Path, store_flag: str | None, fmt: str, out: Path | None, deta
         check_output_file(out, root)  # before any work: never a session or catalogue, never a device
     ctx = output_context().for_repository(root)  # markdown paths: from the config repository's git root
     with open_store(root, store_flag) as store:
-        reviewed = review(root, store)
+        reviewed = review(root, store, cache=not no_cache)
     plan = reviewed.plan
     if plan is None:
         click.echo(render.lint(reviewed.report, "json" if fmt == "json" else "text", ctx), nl=False)

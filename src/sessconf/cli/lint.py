@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sessconf.cli.options import dir_option, format_option, output_context
+from sessconf.cli.options import cache_option, dir_option, format_option, output_context
 
 if TYPE_CHECKING:
     from sessconf.lint.engine import LintResult
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     "given as `-` (editors: the unsaved buffer); its cross-references are checked against the "
     "repository, and only its diagnostics are reported.",
 )
+@cache_option
 def command(
     paths: tuple[Path, ...],
     root: Path,
@@ -45,6 +46,7 @@ def command(
     strict: bool,
     changed: tuple[Path, ...],
     stdin_filename: Path | None,
+    no_cache: bool,
 ) -> int:
     """Check the repository's files and cross-references.
 
@@ -65,7 +67,7 @@ def command(
     elif Path("-") in paths:
         raise click.UsageError("`-` (standard input) needs --stdin-filename PATH: the file it stands for")
     else:
-        result = lint(root, paths)
+        result = lint(root, paths, cache=not no_cache)
     gc.release()
     gc.keep_until_exit(result)
     ctx = output_context()

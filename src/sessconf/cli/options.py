@@ -37,6 +37,17 @@ def _repository(ctx: click.Context, param: click.Parameter, value: Path | None) 
     return value if value is not None else find_root(Path.cwd())
 
 
+def cache_option(fn: F) -> F:
+    """``--no-cache``: neither read nor write the repository's cache (``.sessconf_cache/``, or
+    ``$SESSCONF_CACHE_DIR``)."""
+    return click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Ignore the cache of per-file results (.sessconf_cache/, or $SESSCONF_CACHE_DIR).",
+    )(fn)
+
+
 def format_option(*formats: str) -> Callable[[F], F]:
     return click.option(
         "--format",

@@ -49,19 +49,23 @@ def lint(
     *,
     jobs: int | None = None,
     overlay: Mapping[Path, bytes] | None = None,
+    cache: bool = False,
 ) -> LintResult:
     """Lint the repository at ``root``; report the diagnostics of ``paths`` (all files when empty).
 
     ``overlay``: session files read from memory instead of the disk (see ``repository.load``).
+    ``cache``: use and update the repository's cache (SPEC §6; never with an ``overlay``).
     """
-    with Loading.start(root, jobs=jobs, overlay=overlay) as loading:
+    with Loading.start(root, jobs=jobs, overlay=overlay, cache=cache) as loading:
         ctx = LintContext.of(loading.repository)  # settings and catalogues: no session yet
         if loading.in_parallel:  # work that shares the machine with the workers loading sessions
             for check in all_checks():
                 if check.prepare is not None and ctx.is_on(check.code.code):
                     check.prepare(ctx)
         loading.finish()
-    return lint_repository(loading.repository, paths, ctx)
+    result = lint_repository(loading.repository, paths, ctx)
+    loading.save()
+    return result
 
 
 def lint_buffer(

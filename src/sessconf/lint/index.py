@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sessconf.lint.context import LintContext
-    from sessconf.model import Session
     from sessconf.repository.model import Entry
+    from sessconf.values import Session
 
 
 @dataclass(slots=True)

@@ -34,7 +34,8 @@ from sessconf.errors import RefusedError, SessconfError, UsageError
 from sessconf.filekinds import kind_of
 from sessconf.model import name_problem
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, SESSIONS_DIR, TEMPLATES_DIR
-from sessconf.yaml.read import SourceMap, parse_yaml
+from sessconf.yaml.positions import SourceMap
+from sessconf.yaml.read import parse_yaml
 
 if TYPE_CHECKING:
     from sessconf.lint.engine import LintResult

@@ -9,7 +9,7 @@ from pathlib import Path
 from sessconf.errors import SessconfError
 from sessconf.repository.load import load_repository
 from sessconf.repository.presets import FIELDS, sources
-from sessconf.yaml.read import Pos
+from sessconf.yaml.positions import Pos
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ def resolved_session(root: Path, name: str) -> ResolvedSession:
         raise SessconfError(
             f"no session '{name}' in the repository", f"sessions are the files of {repo.sessions_dir}"
         )
-    values = entry.model.model_dump(mode="json")
+    values = {name: _plain(value) for name, value in entry.model._asdict().items()}
     inherits = entry.inherits
     chain: list[str] = []
     if inherits is not None:
@@ -63,3 +63,14 @@ def resolved_session(root: Path, name: str) -> ResolvedSession:
         path, pos = found if found is not None else (None, None)
         fields.append(FieldSource(field, values[field], path, pos, origin))
     return ResolvedSession(name, entry.path, chain[0] if chain else None, tuple(chain), tuple(fields))
+
+
+def _plain(value: object) -> object:
+    """A value as JSON would hold it: a named tuple (a billing line) as a mapping."""
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value

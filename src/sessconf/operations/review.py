@@ -46,15 +46,21 @@ class Review:
 
 
 def review(
-    root: Path, store: Store, *, older: bool = False, while_waiting: Callable[[], object] | None = None
+    root: Path,
+    store: Store,
+    *,
+    older: bool = False,
+    while_waiting: Callable[[], object] | None = None,
+    cache: bool = False,
 ) -> Review:
     """Lint ``root`` and plan it against ``store`` (``older``: an older store schema is read as
-    ``apply`` will upgrade it, instead of being refused). ``while_waiting`` runs when the store's
-    rows are still being read after lint (``apply`` gets ready to write meanwhile)."""
+    ``apply`` will upgrade it, instead of being refused; ``cache``: lint with the repository's
+    cache, as ``diff`` does: ``apply`` reads every file itself). ``while_waiting`` runs when the
+    store's rows are still being read after lint (``apply`` gets ready to write meanwhile)."""
     # The store is read in the background while lint runs: first what it says of itself, then
     # its rows, which are not waited for when the store certainly holds what lint loaded.
     with Staged(partial(store.probe, older=older), partial(store.snapshot, older=older)) as reading:
-        result = lint(root)
+        result = lint(root, cache=cache)
         if result.errors:
             return Review(result)
         desired = from_repository(result.repository)

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from sessconf.diagnostics import did_you_mean
 from sessconf.errors import SessconfError
-from sessconf.model import Location, Session
 from sessconf.reminders import dates, sandbox, worker
 from sessconf.reminders.sms import SmsLength, sms_length
 from sessconf.reminders.templates import (
@@ -33,6 +32,7 @@ from sessconf.reminders.variables import reminder_vars
 from sessconf.repository.model import Entry, Repository
 from sessconf.settings import Settings
 from sessconf.timeparse import parse_start
+from sessconf.values import Location, Session
 
 Target = tuple[Entry[Session], str]  # a session, and the id of a location where it is offered
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sessconf.model import Location, Session
+from sessconf.values import Location, Session
 
 
 class SessionVars(NamedTuple):

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from sessconf.codes import Code
 from sessconf.diagnostics import Diagnostic
 from sessconf.limits import SESSION_FILE_MAX
-from sessconf.model import BillingItem, Location, Session
 from sessconf.repository.files import ReadError, read_file
 from sessconf.repository.layout import BILLING_FILE, LOCATIONS_FILE, PRESETS_FILE, SESSIONS_DIR
 from sessconf.settings import Settings
+from sessconf.values import BillingItem, Location, Session
 from sessconf.yaml.comments import Comment
-from sessconf.yaml.read import KeyPath, Pos, SourceMap, parse_yaml
+from sessconf.yaml.positions import KeyPath, Pos, SourceMap
 
 if TYPE_CHECKING:
     from sessconf.repository.presets import Inherits, Presets
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")  # the value of an entity: a ``sessconf.values`` tuple (a model while validating)
 
 
 _NO_FIELDS: frozenset[str] = frozenset()
@@ -53,7 +51,17 @@ class Entry(Generic[M]):
     of the session's ``extends:`` (a position in its own file, where the value comes in).
     """
 
-    __slots__ = ("_path", "indexes", "inherits", "model", "name", "prefix", "source_map", "unknown")
+    __slots__ = (
+        "_path",
+        "_positions_of",
+        "indexes",
+        "inherits",
+        "model",
+        "name",
+        "prefix",
+        "source_map",
+        "unknown",
+    )
 
     def __init__(
         self,
@@ -65,6 +73,7 @@ class Entry(Generic[M]):
         unknown: frozenset[str] = _NO_FIELDS,
         inherits: Inherits | None = None,
         indexes: Indexes | None = None,
+        positions: Callable[[], SourceMap] | None = None,
     ) -> None:
         self.inherits = inherits
         self.name = name
@@ -76,6 +85,7 @@ class Entry(Generic[M]):
         # A partial model's list that kept only its valid items: field -> the file's index of
         # each kept item, so that positions point at the item as written.
         self.indexes = indexes or _NO_INDEXES
+        self._positions_of = positions  # where to find the positions (default: parse the file)
 
     @property
     def path(self) -> Path:
@@ -131,17 +141,29 @@ class Entry(Generic[M]):
 
     def _positions(self) -> SourceMap:
         if self.source_map is None:
-            self.source_map = source_map_of(self.path)
+            found = self._positions_of
+            self.source_map = source_map_of(self.path) if found is None else found()
         return self.source_map
 
 
 def source_map_of(path: Path) -> SourceMap:
     """Positions of every value in a session file (re-read; an unreadable file gives an empty map)."""
+    from sessconf.yaml.read import parse_yaml  # PyYAML: only when a position is asked for
+
     try:
         raw = read_file(path, SESSION_FILE_MAX)
     except ReadError:
         return SourceMap()
     return parse_yaml(path, raw).source_map
+
+
+class Memo(Protocol):
+    """Results of whole-repository checks, remembered by a cache for a repository whose every
+    input is the same (``repository.cache``): the domain sees only this."""
+
+    def recall(self, name: str) -> list[Diagnostic] | None: ...
+
+    def remember(self, name: str, found: list[Diagnostic]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -172,6 +194,8 @@ class Repository:
     # Every file read, in order; session files as the text of their path until asked for.
     _files: list[Path | str] = field(default_factory=list, repr=False)
     _file_paths: list[Path] | None = field(default=None, repr=False, compare=False)
+    # What cross-file checks found last time the repository was the same (a cache), if any.
+    memo: Memo | None = field(default=None, repr=False, compare=False)
 
     @property
     def files(self) -> list[Path]:

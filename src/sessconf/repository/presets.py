@@ -24,27 +24,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import ValidationError
-
 from sessconf.codes.files import NOT_A_MAPPING
 from sessconf.codes.presets import PRESET_CYCLE, PRESET_KEY, UNKNOWN_PRESET
 from sessconf.codes.values import INVALID_NAME, WRONG_TYPE
 from sessconf.diagnostics import Diagnostic, did_you_mean
-from sessconf.model import Session, name_problem
 from sessconf.repository.files import Failure, ReadError, read_file, unreadable
 from sessconf.repository.layout import PRESETS_FILE
-from sessconf.repository.model import M
-from sessconf.repository.validate import describe, schema_diagnostics, yaml11_booleans
+from sessconf.values import Session as SessionValue
 from sessconf.yaml.comments import Comment
-from sessconf.yaml.read import KeyPath, Pos, SourceMap, parse_yaml
+from sessconf.yaml.positions import KeyPath, Pos, SourceMap
 
 if TYPE_CHECKING:
+    from sessconf.model import Session
     from sessconf.repository.model import Entry
+    from sessconf.repository.validate import M
+
+# pydantic, the model and the YAML parser are imported where they are used: a cached lint
+# needs only the presets' plain parts (``repository.cache``), and none of them.
 
 EXTENDS = "extends"
 # Fields that identify a session: a preset cannot set them.
 IDENTITY = frozenset({"name", "previous_names"})
-FIELDS: tuple[str, ...] = tuple(Session.model_fields)
+FIELDS: tuple[str, ...] = SessionValue._fields  # the model's fields (tests/test_values.py)
 _BIT = {name: 1 << index for index, name in enumerate(FIELDS)}
 _SHOWN = 5  # sessions named in a note before "…"
 
@@ -95,6 +96,8 @@ class Presets:
     def source_map(self) -> SourceMap:
         """Where each value of presets.yaml is written."""
         if self._full is None:
+            from sessconf.yaml.read import parse_yaml
+
             self._full = parse_yaml(self.path, self.raw).source_map if self.raw else self.light
         return self._full
 
@@ -138,6 +141,9 @@ def load_presets(root: Path, limit: int, overlay: Mapping[str, bytes] | None = N
         )
         return presets
     presets.digest = hashlib.sha256(raw).hexdigest()
+    from sessconf.repository.validate import describe
+    from sessconf.yaml.read import parse_yaml
+
     doc = parse_yaml(path, raw, positions=False)  # before the workers start: keep it short
     presets.light, presets.raw, presets.comments = doc.source_map, raw, doc.comments
     problems = presets.problems
@@ -171,12 +177,17 @@ def check_presets(presets: Presets) -> None:
     """Validate each preset's own fields, each on its own, at its line in presets.yaml (the
     problems go to ``field_problems``). Sessions do not wait for it: the loader runs it while
     its workers resolve the session files."""
+    from sessconf.model import Session
+
     instance = _blank(Session)  # one for all: only the errors of validate_assignment are used
     for preset in presets.by_name.values():
         _check_fields(presets, preset, instance)
 
 
 def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
+    from sessconf.model import name_problem
+    from sessconf.repository.validate import describe
+
     path, problems = presets.path, presets.problems
     problem = name_problem(key)
     if problem is not None:
@@ -231,6 +242,11 @@ def _read_preset(presets: Presets, key: str, value: object) -> Preset | None:
 
 
 def _check_fields(presets: Presets, preset: Preset, instance: Session) -> None:
+    from pydantic import ValidationError
+
+    from sessconf.model import Session
+    from sessconf.repository.validate import schema_diagnostics, yaml11_booleans
+
     path, light, prefix = presets.path, presets.light, (preset.name,)
     validator = Session.__pydantic_validator__
     out = presets.field_problems
@@ -332,6 +348,8 @@ def resolve_session(
     problems: list[Diagnostic],
 ) -> Resolution:
     """The session of ``data`` (which has an ``extends`` key) resolved against ``presets``."""
+    from sessconf.repository.validate import describe
+
     own = dict(data)
     wanted = own.pop(EXTENDS)
     if not isinstance(wanted, str):
@@ -369,7 +387,7 @@ def resolve_session(
 # -- after loading ------------------------------------------------------------------------------
 
 
-def inheritors(entries: Iterable[Entry[Session]]) -> dict[tuple[str, str], list[str]]:
+def inheritors(entries: Iterable[Entry[SessionValue]]) -> dict[tuple[str, str], list[str]]:
     """(preset, field) -> the sessions that inherit that preset's value of that field."""
     found: dict[tuple[str, str], list[str]] = {}
     for entry in entries:
@@ -382,7 +400,7 @@ def inheritors(entries: Iterable[Entry[Session]]) -> dict[tuple[str, str], list[
     return found
 
 
-def field_problems(presets: Presets, entries: Iterable[Entry[Session]]) -> list[Diagnostic]:
+def field_problems(presets: Presets, entries: Iterable[Entry[SessionValue]]) -> list[Diagnostic]:
     """The problems of the presets' own fields, each naming the sessions that inherit it."""
     if not presets.field_problems:
         return []
@@ -440,7 +458,7 @@ def used_by(names: tuple[str, ...]) -> str:
     return f"used by {len(names)} sessions: {shown}"
 
 
-def sources(entry: Entry[Session], session_path: Path) -> Mapping[str, tuple[Path, Pos] | None]:
+def sources(entry: Entry[SessionValue], session_path: Path) -> Mapping[str, tuple[Path, Pos] | None]:
     """Where each field of a resolved session is written (the position of its key), or None for
     a default (``sessconf show NAME --resolved``)."""
     inherits = entry.inherits

@@ -4,10 +4,8 @@ diagnostics at their line (SPEC §6)."""
 from __future__ import annotations
 
 import re
-import tomllib
+from dataclasses import replace
 from pathlib import Path
-
-from pydantic import ValidationError
 
 from sessconf.codes import CODES, lookup
 from sessconf.codes.files import INVALID_SETTINGS
@@ -15,20 +13,26 @@ from sessconf.diagnostics import Diagnostic, did_you_mean
 from sessconf.limits import SETTINGS_FILE_MAX
 from sessconf.repository.files import Failure, ReadError, read_file, unreadable
 from sessconf.settings import Settings
-from sessconf.yaml.read import read_text
 
 _MAX_DEPTH = 100
 
 
-def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
-    """Read ``root/pyproject.toml``; problems become diagnostics and defaults stand in."""
+def load_settings(root: Path, read: bytes | ReadError | None = None) -> tuple[Settings, list[Diagnostic]]:
+    """Read ``root/pyproject.toml`` (``read``: its bytes, or why they could not be read, when the
+    caller has read it); problems become diagnostics and defaults stand in."""
     path = root / "pyproject.toml"
     try:
-        raw = read_file(path, SETTINGS_FILE_MAX)
+        raw = read_file(path, SETTINGS_FILE_MAX) if read is None else read
+        if isinstance(raw, ReadError):
+            raise raw
     except ReadError as exc:
         if exc.failure is Failure.MISSING:
             return Settings(), []
         return Settings(), [unreadable(path, exc)]
+    import tomllib
+
+    from sessconf.yaml.read import read_text  # both only for a file to read: not from a cache
+
     problems: list[Diagnostic] = []
     text = read_text(path, raw, problems)
     if text is None:
@@ -57,25 +61,31 @@ def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
     table = tool.get("sessconf", {})
     if not isinstance(table, dict):
         return Settings(), [INVALID_SETTINGS.at(path, locate.table(), "[tool.sessconf] must be a table")]
+    if not table:
+        return Settings(), problems
+    from pydantic import ValidationError  # only for a table to validate
+
+    from sessconf.repository.settings_schema import SettingsSchema
+
     try:
-        settings = Settings.model_validate(table)
+        settings = SettingsSchema.model_validate(table).settings()
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             key = ".".join(str(part) for part in err["loc"])
             if err["type"] == "extra_forbidden":
-                hint = did_you_mean(str(err["loc"][0]), Settings.model_fields)
+                hint = did_you_mean(str(err["loc"][0]), SettingsSchema.model_fields)
                 message = f"unknown setting '{key}'"
             else:
                 hint = None
                 message = f"setting '{key}': {_sentence(err['msg'])}"
             problems.append(INVALID_SETTINGS.at(path, locate(err["loc"]), message, hint))
-        valid = {k: v for k, v in table.items() if k in Settings.model_fields}
+        valid = {k: v for k, v in table.items() if k in SettingsSchema.model_fields}
         bad = {str(err["loc"][0]) for err in exc.errors()}
-        settings = Settings.model_validate({k: v for k, v in valid.items() if k not in bad})
+        settings = SettingsSchema.model_validate({k: v for k, v in valid.items() if k not in bad}).settings()
     problems.extend(_check_rule_levels(path, settings, locate))
     if problems:
         rules = {k: v for k, v in settings.rules.items() if _changeable(k)}
-        settings = settings.model_copy(update={"rules": rules})
+        settings = replace(settings, rules=rules)
     return settings, problems
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,8 +28,11 @@ from sessconf.codes.values import (
 )
 from sessconf.diagnostics import Diagnostic, did_you_mean
 from sessconf.model import RANGES, TIMEZONE_MAX, name_problem
-from sessconf.repository.model import Entry, M
-from sessconf.yaml.read import KeyPath, SourceMap, parse_yaml
+from sessconf.repository.model import Entry
+from sessconf.yaml.positions import KeyPath, SourceMap
+from sessconf.yaml.read import parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def tainted_fields(smap: SourceMap, prefix: KeyPath) -> set[str]:

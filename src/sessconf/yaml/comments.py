@@ -8,12 +8,16 @@ that mention the marker at all are looked at (``# sessconf:`` directives are rar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
-from sessconf.yaml.explain import LINE_BREAK
+# Line breaks as libyaml counts lines (``sessconf.yaml.explain`` words its errors with the same).
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 Span = tuple[tuple[int, int], tuple[int, int]]  # 0-based (line, column) start and end, end excluded
 
@@ -76,6 +80,8 @@ def _comment_start(line_index: int, line: str, spans: Sequence[Span]) -> int | N
 def spans_with(marker: str, root: yaml.Node) -> list[Span]:
     """Where the scalars that hold ``marker`` are written; each node once, however many aliases
     repeat it."""
+    import yaml  # only here: a cached lint keeps comments without importing PyYAML
+
     found: list[Span] = []
     seen: set[int] = set()
     stack = [root]

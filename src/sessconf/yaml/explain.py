@@ -10,10 +10,10 @@ import yaml
 
 from sessconf.codes.files import MULTIPLE_DOCUMENTS, TOO_COMPLEX, YAML_SYNTAX
 from sessconf.diagnostics import Diagnostic
+from sessconf.yaml.comments import LINE_BREAK
 
 Pos = tuple[int, int]
 MAX_DEPTH = 100
-LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 QUOTES = frozenset("'\"")
 # A line that starts a mapping entry (``discipline: massage``): inside a quoted value, it tells
 # that the closing quote is missing.

@@ -32,9 +32,8 @@ from sessconf.codes.files import (
     YAML_SYNTAX,
 )
 from sessconf.diagnostics import Diagnostic
-from sessconf.yaml.comments import Comment, comments_with, spans_with
+from sessconf.yaml.comments import LINE_BREAK, Comment, comments_with, spans_with
 from sessconf.yaml.explain import (
-    LINE_BREAK,
     MAX_DEPTH,
     QUOTES,
     reader_problem,
@@ -42,11 +41,10 @@ from sessconf.yaml.explain import (
     runaway_quote_before_error,
     syntax_problem,
 )
+from sessconf.yaml.positions import KeyPath, SourceMap
 from sessconf.yaml.scalars import BOOLS, FLOAT_RE, INT_RE, NULLS, NUMBER_START, PLAIN_BOOLS
 
 MARKER = "sessconf:"  # comments that mention it are kept: lint reads its directives from them
-KeyPath = tuple[str | int, ...]
-Pos = tuple[int, int]
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -64,41 +62,6 @@ _MAX_EXPANDED_NODES = 200_000
 _MAX_EXPANSION_FACTOR = 10
 
 _HEX_COMMENT = re.compile(r"\s*(#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?)\b")
-
-
-class SourceMap:
-    """Where each value (and each mapping key) of one file was written."""
-
-    __slots__ = ("keys", "notes", "tainted", "values")
-
-    def __init__(self) -> None:
-        self.values: dict[KeyPath, Pos] = {}
-        self.keys: dict[KeyPath, Pos] = {}
-        # Values that YAML 1.1 read differently from how they look, with their source text.
-        self.notes: dict[KeyPath, str] = {}
-        # Values already reported as not what was written (a tag, a merge key, a base-60 number,
-        # an unclosed quote): schema errors inside them would only repeat the problem.
-        self.tainted: set[KeyPath] = set()
-
-    def is_tainted(self, path: KeyPath) -> bool:
-        """Whether the value at ``path``, or one that contains it, was reported as misread."""
-        tainted = self.tainted
-        return bool(tainted) and any(path[:n] in tainted for n in range(len(path) + 1))
-
-    def value(self, path: KeyPath) -> Pos:
-        """The position of the value at ``path``, or of its closest written ancestor."""
-        values = self.values
-        while path:
-            pos = values.get(path)
-            if pos is not None:
-                return pos
-            path = path[:-1]
-        return values.get((), (1, 1))
-
-    def key(self, path: KeyPath) -> Pos:
-        """The position of the key of the mapping entry at ``path`` (its value's when it has none)."""
-        pos = self.keys.get(path)
-        return pos if pos is not None else self.value(path)
 
 
 @dataclass(slots=True)

@@ -327,7 +327,7 @@ def test_the_built_in_templates_render_for_any_valid_data() -> None:
     import zoneinfo
     from datetime import datetime
 
-    from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session
+    from sessconf.model import NAME_MAX, TEXT_MAX, Location, Session, location_values, session_values
     from sessconf.reminders.builtin import CLINIC_NAME_MAX, WRITTEN_FOR
     from sessconf.reminders.sandbox import OUTPUT_CAP
     from sessconf.reminders.templates import CHANNELS, CompiledTemplate, load_source
@@ -359,7 +359,8 @@ def test_the_built_in_templates_render_for_any_valid_data() -> None:
             for model in sessions if index < 4 else sessions[index % 2 :: 2]:
                 start = datetime(2026, 9, 30, 12, 0, tzinfo=zoneinfo.ZoneInfo(zone))
                 variables = reminder_vars(
-                    model, location, start, first_name=SAMPLE_FIRST_NAME, last_name="M" * 64,
+                    session_values(model), location_values(location), start,
+                    first_name=SAMPLE_FIRST_NAME, last_name="M" * 64,
                     clinic_name="&" * CLINIC_NAME_MAX,
                 )  # fmt: skip
                 sms = templates[0].render_sms(variables, locale)

@@ -20,8 +20,8 @@ from sessconf.lint.checks import check
 
 if TYPE_CHECKING:
     from sessconf.lint.context import LintContext
-    from sessconf.model import Session
     from sessconf.repository.model import Entry
+    from sessconf.values import Session
 
 # colour -> discipline -> the sessions of that discipline in that colour (sorted by name)
 _Palette = dict[str, dict[str, list["Entry[Session]"]]]

@@ -133,8 +133,19 @@ def _findings(ctx: LintContext) -> list[Diagnostic]:
         return []  # nothing to render
     if not lengths and _cannot_fail(ctx):
         return []  # only errors are wanted, and the templates cannot fail
+    # The pass depends on the whole repository: a cache remembers it for a repository whose
+    # every input is the same. Not its template errors: a bound of time or memory breached on a
+    # busy machine may hold on another.
+    name = f"{REMINDER_ERROR.code}+{SMS_TOO_LONG.code}" if lengths else REMINDER_ERROR.code
+    memo = repo.memo
+    remembered = memo.recall(name) if memo is not None else None
+    if remembered is not None:
+        return remembered
     prepared = ctx.once(_prepared) or _reminder_check(ctx, lengths)
-    return [_diagnostic(f) for f in prepared.run(repo.sessions.values())]
+    found = [_diagnostic(f) for f in prepared.run(repo.sessions.values())]
+    if memo is not None and all(d.code != REMINDER_ERROR.code for d in found):
+        memo.remember(name, found)
+    return found
 
 
 def _cannot_fail(ctx: LintContext) -> bool:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from sessconf.reminders.sms import SmsLength, sms_length
 
 if TYPE_CHECKING:
-    from sessconf.model import Session
     from sessconf.reminders.templates import ReminderError
     from sessconf.reminders.variables import ReminderVars
     from sessconf.repository.model import Entry
+    from sessconf.values import Session
 
 
 class FindingKind(Enum):

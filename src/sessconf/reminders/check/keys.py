@@ -14,10 +14,10 @@ from enum import IntEnum
 from operator import attrgetter
 from typing import Any
 
-from sessconf.model import Session
 from sessconf.reminders.check.samples import Samples
 from sessconf.reminders.dependence import Dependence, FieldPath, Key
 from sessconf.reminders.variables import FIELDS
+from sessconf.values import Session
 
 _MISSING = object()
 

@@ -28,9 +28,9 @@ from sessconf.reminders.check.survey import ChannelSurvey
 from sessconf.reminders.templates import CHANNELS, Channel, CompiledTemplate, ReminderError, load_source
 
 if TYPE_CHECKING:
-    from sessconf.model import Location, Session
     from sessconf.repository.model import Entry
     from sessconf.settings import Settings
+    from sessconf.values import Location, Session
 
 
 _KILL_MARGIN = 1.0  # seconds a worker is given past the check's deadline to report what it found

@@ -27,8 +27,8 @@ from sessconf.reminders.variables import (
 )
 
 if TYPE_CHECKING:
-    from sessconf.model import Location, Session
     from sessconf.repository.model import Entry
+    from sessconf.values import Location, Session
 
 SAMPLE_FIRST_NAME = "Christabella"  # 12 letters, all GSM-7
 SAMPLE_LAST_NAME = "Montgomery-Clarke"

@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from sessconf.model import NAME_MAX, TEXT_MAX, Session
+from sessconf.limits import NAME_MAX, TEXT_MAX
 from sessconf.reminders import sandbox
 from sessconf.reminders.check.keys import Scope, scope
 from sessconf.reminders.dependence import Dependence, FieldPath, Key
 from sessconf.reminders.sms import basic_length, profile
 from sessconf.reminders.templates import Channel, CompiledTemplate, ReminderError
 from sessconf.reminders.variables import FIELDS, VARIABLES, ReminderVars
+from sessconf.values import Session
 
 _MISSING = object()
 _PROFILES_KEPT = 50_000

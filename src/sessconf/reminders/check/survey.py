@@ -21,8 +21,8 @@ from sessconf.reminders.sms import SmsLength, most_segments, room, sms_length
 from sessconf.reminders.templates import Channel, CompiledTemplate, ReminderError
 
 if TYPE_CHECKING:
-    from sessconf.model import Session
     from sessconf.repository.model import Entry
+    from sessconf.values import Session
 
 MAX_ERRORS_PER_TEMPLATE = 10
 
