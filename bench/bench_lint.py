@@ -489,7 +489,7 @@ def example_clinic(root: Path = CORPORA) -> Path:
     (target / "sessions").mkdir(parents=True)
     for path in sorted((source / "sessions").glob("*.yaml")):
         shutil.copy(path, target / "sessions" / path.name)
-    for name in ("locations.yaml", "billing_items.yaml"):
+    for name in ("locations.yaml", "billing_items.yaml", "presets.yaml"):
         shutil.copy(source / name, target / name)
     settings = (source / "pyproject.toml").read_text().split("[tool.sessconf]", 1)[1].split("\n[", 1)[0]
     (target / "pyproject.toml").write_text("[tool.sessconf]" + settings)
@@ -567,7 +567,7 @@ def measure_cache(
         shutil.rmtree(caches[name], ignore_errors=True)
         return cache_env(name)
 
-    yaml_files = ["sessions", "locations.yaml", "billing_items.yaml"]
+    yaml_files = ["sessions", "locations.yaml", "billing_items.yaml", "presets.yaml"]
     baseline = [sys.executable, "-c", BASELINE_CODE, str(small / "sessions")]
     # The row with one file changed has a copy of its own: the others find nothing changed.
     changing = scratch / "changing"

@@ -105,6 +105,19 @@ def test_colour_advice_on_an_inherited_colour_points_into_presets_yaml(write_rep
     assert "(used by 2 sessions: rmt30, rmt60)" in faint.message
 
 
+def test_an_sms_too_long_for_an_inherited_description_points_into_presets_yaml(
+    write_repo: WriteRepo,
+) -> None:
+    long = "Massage of the back and the shoulders, façon suédoise " * 3  # 'ç': UCS-2, 70 a segment
+    presets = PRESETS.replace("  buffer_after: 15\n", f"  buffer_after: 15\n  description: {long.strip()}\n")
+    own = "description: Registered massage therapy (60 minutes)\n"
+    root = massage_repo(write_repo, presets, rmt60=RMT60.replace(own, ""))
+    [long_sms] = [d for d in lint(root).diagnostics if d.code == "SC402"]
+    assert (long_sms.path, long_sms.line, long_sms.column) == (root / "presets.yaml", 6, 16)
+    assert long_sms.inherited_by == ("rmt60",)
+    assert "(used by session rmt60)" in long_sms.message
+
+
 def test_used_by_names_one_a_few_or_the_first_five() -> None:
     assert used_by(("a",)) == "used by session a"
     assert used_by(("a", "b")) == "used by 2 sessions: a, b"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -164,4 +165,5 @@ def _diagnostic(finding: Finding) -> Diagnostic:
     from sessconf.reminders.check.findings import FindingKind
 
     code = SMS_TOO_LONG if finding.kind is FindingKind.SMS_TOO_LONG else REMINDER_ERROR
-    return code.at(finding.path, (finding.line, finding.column), finding.message, finding.hint)
+    found = code.at(finding.path, (finding.line, finding.column), finding.message, finding.hint)
+    return replace(found, inherited_by=finding.inherited_by) if finding.inherited_by else found

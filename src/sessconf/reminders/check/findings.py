@@ -38,6 +38,7 @@ class Finding(NamedTuple):
     column: int
     message: str
     hint: str | None = None
+    inherited_by: tuple[str, ...] = ()  # for a value written in presets.yaml: the session
 
 
 def template_error(channel: str, exc: ReminderError, context: str | None = None) -> Finding:
@@ -85,10 +86,10 @@ def sms_too_long(
         culprit = length.forced_by
         origin = _origin(culprit, variables(location_id), template)
         message += f"; UCS-2 because of '{culprit}' (U+{ord(culprit):04X}) {origin}"
-    line, column = entry.pos("description")
-    return Finding(
-        FindingKind.SMS_TOO_LONG, entry.path, line, column, message, _hint(length, text, max_segments)
-    )
+    path, (line, column) = entry.where("description")  # in presets.yaml when inherited
+    inherited_by = () if path == entry.path else (entry.name,)
+    hint = _hint(length, text, max_segments)
+    return Finding(FindingKind.SMS_TOO_LONG, path, line, column, message, hint, inherited_by)
 
 
 # Typographic characters with a GSM-7 equivalent (letters have none: 'ç' is not 'c').
