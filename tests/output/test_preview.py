@@ -130,7 +130,7 @@ def test_lint_errors_are_shown_and_exit_1(run: Run, write_repo: WriteRepo, tmp_p
     root = write_repo(sessions={"acupinitial": ACUPINITIAL.replace("[downtown,", "[downtwn,")})
     result, page = preview_page(run, root, f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "out")
     assert result.exit_code == 1
-    assert "Lint found 1 errors" in result.output
+    assert "Lint found 1 error: the page lists them" in result.output
     assert "no plan was computed" in page
     assert "sessions/acupinitial.yaml:4:" in page
     assert "SC201" in page

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sessconf.cli.options import dir_option, open_store, output_context, store_option
+from sessconf.diagnostics import count
 from sessconf.errors import UsageError
 
 DEFAULT_OUT = "sessconf-preview"
@@ -47,7 +48,9 @@ def command(root: Path, store_flag: str | None, out: Path) -> int:
     write_atomic(page, render_preview(model).encode("utf-8"), sync=False)
     click.echo(f"Wrote {ctx.rel(page.resolve())}")
     if model.summary_line is None:
-        click.echo(f"Lint found {model.lint_errors} errors: the page lists them; no plan was computed.")
+        click.echo(
+            f"Lint found {count(model.lint_errors, 'error')}: the page lists them; no plan was computed."
+        )
         return 1
     if model.drift is not None:
         click.echo(
