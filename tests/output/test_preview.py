@@ -171,6 +171,20 @@ def test_a_bad_out_is_a_usage_error(run: Run, write_repo: WriteRepo, tmp_path: P
     assert "--out" in result.output
 
 
+@pytest.mark.parametrize("inside", ["sessions", "sessions/page", "templates"])
+def test_the_page_never_goes_into_the_configuration(
+    run: Run, write_repo: WriteRepo, tmp_path: Path, inside: str
+) -> None:
+    root = write_repo()
+    (root / "templates").mkdir(exist_ok=True)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    result = run("preview", "--dir", root, "--store", store, "--out", root / inside)
+    assert result.exit_code == 2, result.output
+    assert "writing there would replace or add to the configuration" in result.output
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
 def test_the_default_folder(
     run: Run, write_repo: WriteRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

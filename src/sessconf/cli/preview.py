@@ -32,7 +32,7 @@ def command(root: Path, store_flag: str | None, out: Path) -> int:
     sends; charges on arrival before → after; colour advice and every lint warning. With lint
     errors the page shows them and the command exits 1. The store is only read.
     """
-    from sessconf.operations.edit import write_atomic
+    from sessconf.operations.edit import check_output_file, write_atomic
     from sessconf.operations.preview import build_preview
     from sessconf.output.preview import render_preview
 
@@ -40,6 +40,8 @@ def command(root: Path, store_flag: str | None, out: Path) -> int:
         raise UsageError(f"--out: {out} is not a folder")
     if not out.parent.is_dir():
         raise UsageError(f"--out: the folder {out.parent} does not exist")
+    # never into sessions/ or templates/: the page (or its folder) would become a stray file there
+    check_output_file(out / "index.html" if out.is_dir() else out, root)
     ctx = output_context().for_repository(root)  # paths from the config repository's git root
     with open_store(root, store_flag) as store:
         model = build_preview(root, store, ctx.repo_rel)
